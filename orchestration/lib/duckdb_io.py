@@ -1,0 +1,48 @@
+"""Opening the warehouse file. DuckDB lets one process write a file and refuses every other
+process while it does (readers included): wait a bounded time, then fail with a message that names
+the lock, never hang."""
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+
+class WarehouseLockedError(RuntimeError):
+    pass
+
+
+def connect(path: Path, *, read_only: bool = False, timeout_s: float = 30.0) -> duckdb.DuckDBPyConnection:
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout_s
+    delay = 0.2
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config={"threads": 2})
+        except duckdb.IOException as exc:
+            message = str(exc)
+            if "lock" not in message.lower():
+                raise
+            if time.monotonic() >= deadline:
+                holder = re.search(r"PID (\d+)", message)
+                who = f"process {holder.group(1)}" if holder else "another process"
+                raise WarehouseLockedError(
+                    f"{path} is locked by {who} (DuckDB allows one writer and blocks readers while it "
+                    f"writes); waited {timeout_s:.0f} s. Close the other client (CLI, notebook, BI tool "
+                    f"pointed at the warehouse instead of data/marts.duckdb) and run again. DuckDB said: {message}"
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+
+@contextmanager
+def connection(path: Path, *, read_only: bool = False, timeout_s: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(path, read_only=read_only, timeout_s=timeout_s)
+    try:
+        yield con
+    finally:
+        con.close()

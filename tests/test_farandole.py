@@ -1,0 +1,564 @@
+"""Tests of the Farandole text reader on the real PAP 2024 programme 352 export and broken copies of it."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from orchestration.lib.farandole import read_farandole
+from orchestration.lib.records import CellRecord, ParsedDocument, SourceFormatError
+
+REAL = Path(__file__).resolve().parents[1] / "raw" / "pap" / "2024" / "000_9fa5ff6774201ab1.txt"
+RAW = REAL.read_bytes()
+TEXT = RAW.decode("utf-8")
+LINES = TEXT.split("\n")  # the real file uses LF line endings
+
+YEARS = [2021, 2022, 2023, 2024, 2025, 2026]
+HEADERS = ["2021", "2022", "2023 (Cible PAP 2023)", "2024 (Cible)", "2025 (Cible)", "2026 (Cible)"]
+KINDS = ["realisation", "realisation", "target_previous_pap", "target", "target", "target"]
+
+# (indicator, measure position, unit, values 2021..2026) as published.
+ROWS = [
+    ("1.1", 1, "Nb", ["5", "6", "6", "7", "7", "7"]),
+    ("1.2", 1, "Nb", ["19", "9", "12", "15", "15", "15"]),
+    ("1.3", 1, "Nb", ["Non déterminé", "6", "8", "8", "8", "8"]),
+    ("2.1", 1, "Nb", ["39", "45", "70", "25", "15", "15"]),
+    ("2.1", 2, "%", ["49", "45", "50", "50", "50", "50"]),
+    ("2.2", 1, "Nb", ["20", "13", "18", "10", "10", "10"]),
+    ("2.2", 2, "%", ["30", "54", "50", "50", "50", "50"]),
+    ("2.3", 1, "Nb", ["180", "165", "210", "220", "230", "230"]),
+    ("2.3", 2, "%", ["53", "47", "50", "50", "50", "50"]),
+]
+
+# (indicator, section) -> a distinctive substring of the text.
+METHODOLOGY = {
+    ("1.1", "source_des_donnees"): "tableau de suivi de l’incubateur des services numériques de la DINUM",
+    ("1.1", "mode_de_calcul"): "Cet indicateur mesure un flux et non un stock",
+    ("1.1", "justification_des_cibles"): "jalonné de quatre phases",
+    ("1.2", "source_des_donnees"): "tableau de suivi des lauréats du FAST",
+    ("1.2", "mode_de_calcul"): "comités d’investissements du FAST en année N",
+    ("1.2", "justification_des_cibles"): "deux promotions sont constituées",
+    ("1.3", "source_des_donnees"): "?incubateur=dinum_produits_interministeriels",
+    ("1.3", "mode_de_calcul"): "somme des produits interministériels et des produits ministériels",
+    ("1.3", "justification_des_cibles"): "la valorisation des stages pro",
+    ("2.1", "source_des_donnees"): "Le département Étalab de la DINUM pilote la sélection",
+    ("2.1", "mode_de_calcul"): "comptage manuel effectué chaque année",
+    ("2.1", "justification_des_cibles"): "relancé fin 2023/début 2024",
+    ("2.2", "source_des_donnees"): "quelle que soit la durée du contrat",
+    ("2.2", "mode_de_calcul"): "comptage réalisé auprès de tous les EIG",
+    ("2.2", "justification_des_cibles"): "sera maintenant ciblé sur des profils de haut niveau",
+    ("2.3", "source_des_donnees"): "https\xa0://beta.gouv.fr/communaute",
+    ("2.3", "mode_de_calcul"): "formés à la méthode Startups d’État en année N",
+    ("2.3", "justification_des_cibles"): "reste en hausse sur la période 2022-2025.",
+}
+
+
+@pytest.fixture(scope="module")
+def doc() -> ParsedDocument:
+    return read_farandole(REAL)
+
+
+def parse_text(
+    tmp_path: Path, text: str, name: str = "broken.txt", encoding: str = "utf-8"
+) -> ParsedDocument:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return read_farandole(path)
+
+
+def parse_error(tmp_path: Path, data: bytes, name: str = "broken.txt") -> SourceFormatError:
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(SourceFormatError) as info:
+        read_farandole(path)
+    err = info.value
+    assert err.path == str(path)
+    assert err.line is not None
+    assert str(err).startswith(f"{path}:{err.line}: ")
+    return err
+
+
+def without_lines(*numbers: int) -> str:
+    """The real text without the given 1-based lines."""
+    return "\n".join(line for n, line in enumerate(LINES, 1) if n not in numbers)
+
+
+def cell_tuples(doc: ParsedDocument) -> list[tuple]:
+    return [
+        (
+            c.source_line,
+            c.indicator_code,
+            c.measure_position,
+            c.column_position,
+            c.year,
+            c.value_kind,
+            c.value_raw,
+        )
+        for c in doc.cells
+    ]
+
+
+def labels(doc: ParsedDocument) -> list[tuple[str, str, str]]:
+    return [(c.objective_label, c.indicator_label, c.measure_label) for c in doc.cells]
+
+
+def cell(doc: ParsedDocument, indicator: str, measure: int, year: int) -> CellRecord:
+    (found,) = [
+        c
+        for c in doc.cells
+        if c.indicator_number == indicator and c.measure_position == measure and c.year == year
+    ]
+    return found
+
+
+# -- the real file -----------------------------------------------------------------------------
+
+
+def test_document_header(doc: ParsedDocument) -> None:
+    assert doc.source_format == "farandole_text"
+    assert doc.vintage_year == 2024
+    assert doc.programme_code == "P352"
+    assert doc.programme_label == "Innovation et transformation numériques"
+    assert doc.header == {
+        "annee": "2024",
+        "numProg": "352",
+        "libelleProg": "Innovation et transformation numériques",
+        "enteteSousTitre": "Objectifs et indicateurs de performance",
+    }
+    assert doc.encoding == "utf-8"
+    assert doc.line_count == 449  # 448 line feeds, the last line has none
+
+
+def test_structure(doc: ParsedDocument) -> None:
+    assert len(doc.cells) == 54
+    assert sorted({(c.objective_code, c.objective_number) for c in doc.cells}) == [
+        ("P352-1", "1"),
+        ("P352-2", "2"),
+    ]
+    indicators = sorted({(c.indicator_code, c.indicator_number) for c in doc.cells})
+    assert indicators == [
+        ("P352-1-1", "1.1"),
+        ("P352-1-2", "1.2"),
+        ("P352-1-3", "1.3"),
+        ("P352-2-1", "2.1"),
+        ("P352-2-2", "2.2"),
+        ("P352-2-3", "2.3"),
+    ]
+    measures = {(c.indicator_number, c.measure_position) for c in doc.cells}
+    assert len(measures) == 9
+    assert {(c.column_position, c.column_header, c.year) for c in doc.cells} == set(
+        zip(range(1, 7), HEADERS, YEARS, strict=True)
+    )
+    for c in doc.cells:
+        assert c.record_number is None
+        assert c.programme_code == "P352"
+        assert c.programme_label == "Innovation et transformation numériques"
+        assert (c.mission_code, c.mission_label, c.budget_type) == (None, None, None)
+        assert c.sector_type == "programme"
+        assert c.perspective == "citoyen"
+        assert c.indicator_code == f"P352-{c.indicator_number.replace('.', '-')}"
+        assert c.objective_code == f"P352-{c.objective_number}"
+        assert c.indicator_number.startswith(c.objective_number + ".")
+
+
+def test_labels(doc: ParsedDocument) -> None:
+    c = cell(doc, "1.1", 1, 2021)
+    assert (
+        c.objective_label == "Favoriser l'émergence de produits numériques utiles aux usagers et aux agents"
+    )
+    assert c.indicator_label == (
+        "Nombre de produits devenus des services public à impact national majeur au cours de l'année"
+    )
+    # the measure label uses a curly apostrophe where the indicator label has a straight one
+    assert c.measure_label == (
+        "Nombre de produits devenus des services public à impact national majeur au cours de l’année"
+    )
+    c = cell(doc, "2.1", 2, 2021)
+    assert (
+        c.objective_label
+        == "Développer des méthodes de recrutement innovantes pour résoudre des défis publics"
+    )
+    assert c.measure_label.endswith("sélectionnés dans l'année .")  # kept as printed
+    assert cell(doc, "2.3", 1, 2026).indicator_label == (
+        "Nombre de nouveaux agents publics impliqués dans la diffusion de l'approche Startup d'État"
+    )
+
+
+def test_every_row(doc: ParsedDocument) -> None:
+    rows = {}
+    for c in doc.cells:
+        rows.setdefault((c.indicator_number, c.measure_position, c.unit_raw), []).append(
+            (c.column_position, c.value_raw)
+        )
+    expected = {(ind, pos, unit): list(enumerate(values, 1)) for ind, pos, unit, values in ROWS}
+    assert rows == expected
+    share = {c.indicator_number for c in doc.cells if c.measure_label.startswith("Part des femmes")}
+    assert share == {"2.1", "2.2", "2.3"}
+    assert {c.unit_raw for c in doc.cells if c.measure_label.startswith("Part des femmes")} == {"%"}
+
+
+def test_value_kinds(doc: ParsedDocument) -> None:
+    for c in doc.cells:
+        assert c.value_kind == KINDS[c.year - 2021]
+        assert c.column_header == HEADERS[c.year - 2021]
+
+
+def test_single_non_determine(doc: ParsedDocument) -> None:
+    found = [c for c in doc.cells if c.value_raw == "Non déterminé"]
+    assert len(found) == 1
+    assert (found[0].indicator_number, found[0].year, found[0].source_line) == ("1.3", 2021, 181)
+
+
+def test_source_lines(doc: ParsedDocument) -> None:
+    # checked with grep -n / sed -n on the file
+    assert cell(doc, "1.1", 1, 2021).source_line == 51
+    assert cell(doc, "1.1", 1, 2023).source_line == 55
+    assert cell(doc, "1.1", 1, 2026).source_line == 61
+    assert cell(doc, "1.2", 1, 2021).source_line == 121
+    assert cell(doc, "2.1", 1, 2024).source_line == 258
+    assert cell(doc, "2.3", 2, 2026).source_line == 437
+    for c in doc.cells:  # every source_line points at the value itself
+        assert LINES[c.source_line - 1].strip(" \xa0") == c.value_raw
+
+
+def test_methodology(doc: ParsedDocument) -> None:
+    by_key: dict[tuple[str, str], list] = {}
+    for m in doc.methodology:
+        by_key.setdefault((m.indicator_code, m.section), []).append(m)
+    expected_keys = {(f"P352-{ind.replace('.', '-')}", section) for ind, section in METHODOLOGY}
+    expected_keys.add(("P352-1-2", "note"))
+    assert set(by_key) == expected_keys
+    assert all(len(records) == 1 for records in by_key.values())
+    headings = {"source_des_donnees": "Source des données", "mode_de_calcul": "Mode de calcul"}
+    headings |= {"justification_des_cibles": "Justification des cibles", "note": "NB"}
+    for (ind, section), substring in METHODOLOGY.items():
+        (m,) = by_key[(f"P352-{ind.replace('.', '-')}", section)]
+        assert substring in m.text, (ind, section)
+        assert m.heading == headings[section]
+        assert m.text == m.text.strip(" \xa0\n")
+        assert "\n\n\n" not in m.text
+        assert m.source_line_start <= m.source_line_end
+    (note,) = by_key[("P352-1-2", "note")]
+    assert note.text.startswith("le FAST peut également cofinancer la création de nouveaux incubateurs")
+    assert (note.heading, note.source_line_start, note.source_line_end) == ("NB", 143, 143)
+
+
+def test_methodology_layouts(doc: ParsedDocument) -> None:
+    def get(code: str, section: str):
+        (m,) = [m for m in doc.methodology if m.indicator_code == code and m.section == section]
+        return m
+
+    # inline heading 'Source des données\xa0: text'
+    m = get("P352-1-1", "source_des_donnees")
+    assert (
+        m.text
+        == "tableau de suivi de l’incubateur des services numériques de la DINUM\xa0; beta.gouv.fr/startups"
+    )
+    assert (m.source_line_start, m.source_line_end) == (67, 67)
+    # heading alone on its line (trailing NBSP), text on the next paragraphs
+    m = get("P352-2-1", "source_des_donnees")
+    assert m.text.startswith("Chaque année, un appel à candidatures d’EIG")
+    assert m.text.count("\n\n") == 1
+    assert (m.source_line_start, m.source_line_end) == (284, 288)
+    # an unrecognised 'Produits interministériels\xa0: …' paragraph stays in the current section
+    m = get("P352-1-3", "source_des_donnees")
+    assert m.text.split("\n\n") == [
+        "site internet de beta.gouv.fr",
+        "Produits interministériels\xa0: https\xa0://beta.gouv.fr/startups/\xa0?incubateur=dinum_produits_interministeriels",
+        "Produits lancés par la DINUM pour le compte d’autres ministères\xa0:\xa0https\xa0://beta.gouv.fr/startups/"
+        "\xa0?incubateur=dinum",
+    ]
+    # multi-paragraph mode de calcul, NBSP-only lines dropped
+    m = get("P352-1-1", "mode_de_calcul")
+    assert m.text.count("\n\n") == 5  # 6 paragraphs at lines 71, 73, 75, 77, 79 and 83
+    assert m.text.startswith("Le programme beta.gouv.fr a pour objectif principal")
+    assert "• a) Le service a prouvé son utilité" in m.text
+    assert (m.source_line_start, m.source_line_end) == (71, 83)
+    # last section of the file (no trailing line break)
+    m = get("P352-2-3", "justification_des_cibles")
+    assert m.source_line_end == 449
+    assert m.text.endswith("sur la période 2022-2025.")
+
+
+def test_reads_path_when_no_data(tmp_path: Path) -> None:
+    path = tmp_path / "copy.txt"
+    path.write_bytes(RAW)
+    assert cell_tuples(read_farandole(path)) == cell_tuples(read_farandole(path, RAW))
+
+
+# -- robust to variants --------------------------------------------------------------------------
+
+
+def test_crlf_gives_identical_cells(tmp_path: Path, doc: ParsedDocument) -> None:
+    crlf = parse_text(tmp_path, TEXT.replace("\n", "\r\n"))
+    assert cell_tuples(crlf) == cell_tuples(doc)
+    assert labels(crlf) == labels(doc)
+    assert crlf.methodology == doc.methodology
+    assert crlf.line_count == doc.line_count
+
+
+def test_crlf_with_final_line_break(tmp_path: Path, doc: ParsedDocument) -> None:
+    crlf = parse_text(tmp_path, TEXT.replace("\n", "\r\n") + "\r\n")
+    assert cell_tuples(crlf) == cell_tuples(doc)
+    assert crlf.line_count == doc.line_count
+
+
+def test_lone_cr_line_endings(tmp_path: Path, doc: ParsedDocument) -> None:
+    assert cell_tuples(parse_text(tmp_path, TEXT.replace("\n", "\r"))) == cell_tuples(doc)
+
+
+def test_bom(tmp_path: Path, doc: ParsedDocument) -> None:
+    path = tmp_path / "bom.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + RAW)
+    bom = read_farandole(path)
+    assert bom.vintage_year == 2024 and bom.header == doc.header
+    assert cell_tuples(bom) == cell_tuples(doc)
+    assert bom.methodology == doc.methodology
+
+
+def test_cp1252(tmp_path: Path, doc: ParsedDocument) -> None:
+    # Every character of the file exists in cp1252 (é, ’, –, «, •, €, U+00A0…); replace any that would not.
+    text = "".join(ch if _in_cp1252(ch) else "?" for ch in TEXT)
+    assert text == TEXT
+    legacy = parse_text(tmp_path, text, encoding="cp1252")
+    assert legacy.encoding == "cp1252"
+    assert legacy.programme_label == doc.programme_label
+    assert labels(legacy) == labels(doc)
+    assert cell_tuples(legacy) == cell_tuples(doc)
+    assert legacy.methodology == doc.methodology
+
+
+def _in_cp1252(ch: str) -> bool:
+    try:
+        ch.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def test_hyphen_instead_of_en_dash(tmp_path: Path, doc: ParsedDocument) -> None:
+    assert TEXT.count(" – ") == 8  # 2 objectives, 6 indicators
+    hyphen = parse_text(tmp_path, TEXT.replace(" – ", " - "))
+    assert labels(hyphen) == labels(doc)
+    assert cell_tuples(hyphen) == cell_tuples(doc)
+
+
+def test_straight_apostrophes(tmp_path: Path, doc: ParsedDocument) -> None:
+    straight = parse_text(tmp_path, TEXT.replace("’", "'"))
+    assert cell_tuples(straight) == cell_tuples(doc)
+    assert labels(straight) == [tuple(s.replace("’", "'") for s in row) for row in labels(doc)]
+    assert [(m.indicator_code, m.section) for m in straight.methodology] == [
+        (m.indicator_code, m.section) for m in doc.methodology
+    ]
+
+
+def test_old_comma_header(tmp_path: Path, doc: ParsedDocument) -> None:
+    text = re.sub(r"\$@FwLOVariable\((\w+)#", r"$@FwLOVariable(\1,", TEXT).replace(
+        "(annee,2024)", "(annee,2019)"
+    )
+    assert "$@FwLOVariable(annee,2019)" in text
+    old = parse_text(tmp_path, text)
+    assert old.vintage_year == 2019
+    assert old.programme_code == "P352"
+    assert old.header["libelleProg"] == "Innovation et transformation numériques"
+    assert cell_tuples(old) == cell_tuples(doc)
+
+
+def test_missing_perspective(tmp_path: Path) -> None:
+    parsed = parse_text(tmp_path, without_lines(25))
+    assert {c.perspective for c in parsed.cells if c.indicator_number == "1.1"} == {None}
+    assert {c.perspective for c in parsed.cells if c.indicator_number != "1.1"} == {"citoyen"}
+
+
+def test_year_and_qualifier_on_one_line(tmp_path: Path, doc: ParsedDocument) -> None:
+    text = TEXT.replace("2023\n(Cible PAP 2023)", "2023 (Cible PAP 2023)")
+    parsed = parse_text(tmp_path, text)
+    assert [c.column_header for c in parsed.cells] == [c.column_header for c in doc.cells]
+    assert [c.value_kind for c in parsed.cells] == [c.value_kind for c in doc.cells]
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+
+def test_truncated_mid_table(tmp_path: Path) -> None:
+    data = "\n".join(LINES[:55]).encode() + b"\n"  # ends after the 2023 cell of indicator 1.1
+    err = parse_error(tmp_path, data)
+    assert err.line == 55
+    assert "table cut short" in err.message
+    assert "has 3 cells for 6 year columns at end of file (line 55)" in err.message
+
+
+def test_table_cut_short_by_next_indicator(tmp_path: Path) -> None:
+    err = parse_error(
+        tmp_path, without_lines(*range(57, 91)).encode()
+    )  # 1.1 loses 3 cells and its methodology
+    assert err.line == 57  # the INDICATEUR line of 1.2, moved up
+    assert "table cut short" in err.message
+    assert "has 3 cells for 6 year columns at 'INDICATEUR' (line 57)" in err.message
+
+
+def test_missing_cell_last_measure(tmp_path: Path) -> None:
+    err = parse_error(tmp_path, without_lines(55).encode())  # the 2023 cell of indicator 1.1
+    assert err.line == 47  # the measure label
+    assert "missing cell" in err.message
+    assert "has 5 cells for 6 year columns" in err.message
+    assert (
+        "table of indicator 1.1 at line 29: 7 non-blank lines after the year headers, not a multiple of 8"
+        in (err.message)
+    )
+
+
+def test_missing_cell_first_of_two_measures(tmp_path: Path) -> None:
+    err = parse_error(tmp_path, without_lines(258).encode())  # the 2024 cell of 2.1's first measure
+    assert err.line == 263  # the next measure's label, taken as the 6th cell (moved up one line)
+    assert "missing cell" in err.message
+    assert "has 5 cells for 6 year columns" in err.message
+    assert "looks like the next measure's label" in err.message
+    assert "table of indicator 2.1 at line 230: 15 non-blank lines" in err.message
+
+
+def test_missing_and_extra_cell_compensating(tmp_path: Path) -> None:
+    lines = list(LINES)
+    del lines[257]  # 2.1 first measure loses its 2024 cell…
+    lines.insert(266, "77")  # …and the second measure gains one: the count is a multiple again
+    err = parse_error(tmp_path, "\n".join(lines).encode())
+    assert "expected a measure label" in err.message
+    assert "a cell is probably missing or extra" in err.message
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    err = parse_error(tmp_path, b"", name="empty.txt")
+    assert err.line == 1
+    assert "empty file" in err.message
+    err = parse_error(tmp_path, b" \r\n\r\n", name="blank.txt")
+    assert "empty file" in err.message
+
+
+def test_nbsp_only_file_has_no_objective(tmp_path: Path) -> None:
+    err = parse_error(tmp_path, "\xa0\n\xa0\n".encode())
+    assert "no OBJECTIF" in err.message
+
+
+def test_no_objective(tmp_path: Path) -> None:
+    err = parse_error(tmp_path, "\n".join(LINES[:12]).encode())  # 11 lines and a final line break
+    assert err.line == 11
+    assert "no OBJECTIF" in err.message
+
+
+def test_duplicate_indicator(tmp_path: Path) -> None:
+    err = parse_error(tmp_path, TEXT.replace("\n1.2 – ", "\n1.1 – ").encode())
+    assert err.line == 93
+    assert "duplicate indicator 1.1, first at line 23" in err.message
+
+
+def test_duplicate_objective(tmp_path: Path) -> None:
+    err = parse_error(tmp_path, TEXT.replace("\n2 – ", "\n1 – ").replace("\n2.", "\n1.").encode())
+    assert err.line == 217
+    assert "duplicate objective 1, first at line 16" in err.message
+
+
+def test_unknown_column_qualifier(tmp_path: Path) -> None:
+    err = parse_error(tmp_path, TEXT.replace("(Cible)", "(Objectif interne)", 1).encode())
+    assert err.line == 39
+    assert "unknown value kind" in err.message
+    assert "Objectif interne" in err.message
+
+
+def test_missing_header_variables(tmp_path: Path) -> None:
+    err = parse_error(tmp_path, TEXT.replace("$@FwLOVariable(annee#2024)", "").encode())
+    assert err.line == 14
+    assert "missing header variable annee" in err.message
+    err = parse_error(tmp_path, TEXT.replace("$@FwLOVariable(numProg#352)", "").encode())
+    assert "missing header variable numProg" in err.message
+
+
+def test_indicator_before_objective(tmp_path: Path) -> None:
+    err = parse_error(tmp_path, without_lines(14).encode())
+    assert err.line == 20  # the first INDICATEUR, moved up one line
+    assert "INDICATEUR before any OBJECTIF" in err.message
+
+
+def test_indicator_of_another_objective(tmp_path: Path) -> None:
+    err = parse_error(tmp_path, TEXT.replace("\n1.2 – ", "\n2.2 – ").encode())
+    assert err.line == 93
+    assert "indicator 2.2 does not belong to the current objective 1 (line 16)" in err.message
+
+
+def test_table_without_year_columns(tmp_path: Path) -> None:
+    err = parse_error(tmp_path, without_lines(*range(31, 46)).encode())
+    assert err.line == 32  # the measure label, moved up
+    assert "table of indicator 1.1 at line 29 has no year columns" in err.message
+
+
+def test_year_not_four_digits(tmp_path: Path) -> None:
+    err = parse_error(tmp_path, TEXT.replace("\n2022\n", "\n202\n", 1).encode())
+    assert err.line == 33
+    assert "year column header '202' is not a 4-digit year" in err.message
+
+
+def test_bad_objective_line(tmp_path: Path) -> None:
+    err = parse_error(tmp_path, TEXT.replace("\n1 – Favoriser", "\nFavoriser", 1).encode())
+    assert err.line == 16
+    assert "expected objective number and label like '1 – label' after OBJECTIF (line 14)" in err.message
+
+
+def test_unknown_perspective(tmp_path: Path) -> None:
+    err = parse_error(
+        tmp_path, TEXT.replace("(du point de vue du citoyen)", "(du point de vue du ministre)", 1).encode()
+    )
+    assert err.line == 25
+    assert "perspective" in err.message
+
+
+def test_binary_file_refused(tmp_path: Path) -> None:
+    path = tmp_path / "utf16.txt"
+    path.write_bytes(TEXT.encode("utf-16"))
+    with pytest.raises(SourceFormatError) as info:
+        read_farandole(path)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        ("(du point de vue de l’usager)", "usager"),
+        ("(du point de vue de l'usager)", "usager"),
+        ("(du point de vue du contribuable)", "contribuable"),
+        ("(du point de vue du Citoyen)", "citoyen"),
+    ],
+)
+def test_perspectives(tmp_path: Path, printed: str, expected: str) -> None:
+    parsed = parse_text(tmp_path, TEXT.replace("(du point de vue du citoyen)", printed))
+    assert {c.perspective for c in parsed.cells} == {expected}
+
+
+def test_heading_alone_with_ascii_trailing_spaces(tmp_path: Path, doc: ParsedDocument) -> None:
+    text = TEXT.replace(
+        "Source des données\xa0: tableau de suivi de l’incubateur",
+        "Source des données   \n\ntableau de suivi de l’incubateur",
+    )
+    parsed = parse_text(tmp_path, text)
+    (m,) = [
+        m for m in parsed.methodology if m.indicator_code == "P352-1-1" and m.section == "source_des_donnees"
+    ]
+    (original,) = [
+        m for m in doc.methodology if m.indicator_code == "P352-1-1" and m.section == "source_des_donnees"
+    ]
+    assert (m.heading, m.text) == (original.heading, original.text)
+    assert (m.source_line_start, m.source_line_end) == (67, 69)
+
+
+def test_text_before_any_heading_is_commentaire(tmp_path: Path) -> None:
+    text = TEXT.replace(
+        "Précisions méthodologiques\n\nSource des données\xa0: tableau de suivi des lauréats",
+        "Précisions méthodologiques\n\nUn commentaire libre.\n\n"
+        "Source des données\xa0: tableau de suivi des lauréats",
+    )
+    parsed = parse_text(tmp_path, text)
+    (m,) = [m for m in parsed.methodology if m.section == "commentaire"]
+    assert (m.indicator_code, m.heading, m.text, m.source_line_start) == (
+        "P352-1-2",
+        "",
+        "Un commentaire libre.",
+        137,
+    )
