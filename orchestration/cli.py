@@ -1,0 +1,84 @@
+"""`make run`: prepare the dbt manifest if the dbt project changed, materialize every asset in one
+in-process run recorded in DAGSTER_HOME, then print one screen of what happened."""
+
+import sys
+import time
+
+from orchestration.lib.settings import PROJECT_DIR, export_for_subprocesses, load_settings
+
+
+def _rel(path) -> str:
+    return str(path.relative_to(PROJECT_DIR)) if path.is_relative_to(PROJECT_DIR) else str(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    started = time.monotonic()
+    settings = load_settings()
+    export_for_subprocesses(settings)
+    print("[1/3] dbt manifest … ", end="", flush=True)
+    from orchestration.prepare import prepare
+
+    print("rebuilt" if prepare() else "up to date", flush=True)
+    print("[2/3] loading the Dagster definitions …", flush=True)
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_implicit_global_asset_job_def()
+    print(f"[3/3] materializing every asset (sources: {_rel(settings.raw_dir)}) …", flush=True)
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
+    return summarize(result, settings, time.monotonic() - started)
+
+
+def summarize(result, settings, elapsed: float) -> int:
+    import dagster as dg
+
+    from orchestration.lib.duckdb_io import connection
+
+    evaluations = result.get_asset_check_evaluations()
+    failed_errors = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
+    warned = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.WARN]
+    passed = [e for e in evaluations if e.passed]
+    print()
+    print("=" * 78)
+    print(f"run {result.run_id[:8]}: {'succeeded' if result.success else 'FAILED'} in {elapsed:.0f} s")
+    if settings.duckdb_path.exists():
+        with connection(settings.duckdb_path, read_only=True, timeout_s=settings.lock_timeout_s) as con:
+            for doc_id, kind, vintage, file, cells in con.execute(
+                "select document_id, document_type, vintage_year, source_file, cell_count "
+                "from raw.source_document order by document_id"
+            ).fetchall()[:12]:
+                print(f"  ingested  {doc_id:<22} {kind} {vintage}  {cells:>7} cells  {file}")
+            n_docs = con.execute("select count(*) from raw.source_document").fetchone()[0]
+            if n_docs > 12:
+                print(f"  … and {n_docs - 12} more documents")
+            for _file, _line, error in con.execute(
+                "select source_file, error_line, error from raw.rejected_document order by source_file"
+            ).fetchall():
+                print(f"  QUARANTINED {error}")
+    print(f"checks: {len(passed)} passed, {len(warned)} warned, {len(failed_errors)} failed")
+    for e in failed_errors:
+        print(f"  FAILED  {e.asset_key.to_user_string()} · {e.check_name}: {e.description or ''}"[:300])
+    for e in warned:
+        print(f"  warned  {e.asset_key.to_user_string()} · {e.check_name}: {e.description or ''}"[:300])
+    print(f"warehouse: {_rel(settings.duckdb_path)} (schemas raw, staging, intermediate, reference, marts)")
+    print("Dagster UI: make dev, then http://127.0.0.1:3000")
+    print("=" * 78)
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure:
+                print(
+                    f"step {event.step_key} failed: {event.event_specific_data.error.message}",
+                    file=sys.stderr,
+                )
+        return 1
+    return 1 if failed_errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

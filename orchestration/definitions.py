@@ -1,0 +1,22 @@
+"""The Dagster code location: loads what lives under `defs/`."""
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.defs.dbt.assets import warehouse_dbt_assets
+from orchestration.defs.dbt.project import dbt_project
+from orchestration.defs.ingest.assets import raw_sources
+from orchestration.defs.resources import warehouse_from_env
+from orchestration.lib.settings import export_for_subprocesses, load_settings
+
+export_for_subprocesses(load_settings())
+
+defs = dg.Definitions(
+    assets=[raw_sources, warehouse_dbt_assets],
+    resources={
+        "warehouse": warehouse_from_env(),
+        "dbt": DbtCliResource(project_dir=dbt_project),
+    },
+    # The multiprocess executor re-imports the stack for every step (about twice as slow here).
+    executor=dg.in_process_executor,
+)

@@ -1,0 +1,158 @@
+"""Ingestion: every source file of RAW_DIR into the `raw` schema, with lineage to file and line."""
+
+import dagster as dg
+
+from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.lib.ingest import IngestReport, ingest
+from orchestration.lib.settings import PROJECT_DIR
+
+OWNER = "team:data-engineering"
+RAW_TABLES = {
+    "source_document": "One row per source document loaded: id, type, vintage, format, file, sha256, ingestion time.",
+    "indicator_cell": (
+        "One row per year cell of every indicator table, exactly as published (value_raw), with its "
+        "parsed number, status, and lineage (document, file, line or record, column)."
+    ),
+    "indicator_methodology": "The 'Précisions méthodologiques' sections of each indicator (text exports).",
+    "rejected_document": "Quarantine: files that could not be read, with the error, file and line.",
+}
+
+
+class IngestConfig(dg.Config):
+    """`only`: relative paths under RAW_DIR to (re)load, for a run started by the sensor for one
+    document; empty means every file (and files gone from RAW_DIR are removed)."""
+
+    only: list[str] = []  # noqa: RUF012 (pydantic copies defaults)
+
+
+@dg.multi_asset(
+    name="raw_sources",
+    specs=[
+        dg.AssetSpec(
+            ["raw", table],
+            group_name="ingest",
+            description=description,
+            owners=[OWNER],
+            kinds={"python", "duckdb"},
+        )
+        for table, description in RAW_TABLES.items()
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "no_rejected_documents",
+            asset=["raw", "rejected_document"],
+            description="Fails when a source file was quarantined (the other files still land).",
+        ),
+        dg.AssetCheckSpec(
+            "no_unparsed_cells",
+            asset=["raw", "indicator_cell"],
+            description="Warns when a cell's text was not recognised (status 'unparsed'); lists them.",
+        ),
+    ],
+    pool=WAREHOUSE_POOL,
+)
+def raw_sources(context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource):
+    from pathlib import Path
+
+    raw_dir = Path(warehouse.raw_dir)
+    with warehouse.connect() as con:
+        report = ingest(con, raw_dir, only=config.only or None)
+        status_counts = con.execute(
+            "select value_status, count(*) from raw.indicator_cell group by all order by 2 desc"
+        ).fetchall()
+        counts = dict(
+            con.execute(
+                "select 'source_document', count(*) from raw.source_document union all "
+                "select 'indicator_cell', count(*) from raw.indicator_cell union all "
+                "select 'indicator_methodology', count(*) from raw.indicator_methodology union all "
+                "select 'rejected_document', count(*) from raw.rejected_document"
+            ).fetchall()
+        )
+        unparsed = con.execute(
+            "select document_id, source_file, source_line, column_header, value_raw from raw.indicator_cell "
+            "where value_status = 'unparsed' order by document_id, source_line, column_position"
+        ).fetchall()
+        documents = con.execute(
+            "select document_id, document_type, vintage_year, source_file, cell_count from raw.source_document "
+            "order by document_id"
+        ).fetchall()
+
+    _log_report(context, report)
+    yield dg.MaterializeResult(
+        asset_key=["raw", "source_document"],
+        metadata={
+            "dagster/row_count": counts["source_document"],
+            "loaded_this_run": report.loaded,
+            "unchanged": len(report.unchanged),
+            "removed": report.removed,
+            "documents": dg.MetadataValue.md(
+                _md_table(["document", "type", "vintage", "file", "cells"], documents)
+            ),
+            "raw_dir": str(
+                raw_dir.relative_to(PROJECT_DIR) if raw_dir.is_relative_to(PROJECT_DIR) else raw_dir
+            ),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=["raw", "indicator_cell"],
+        metadata={
+            "dagster/row_count": counts["indicator_cell"],
+            "cells_by_status": dg.MetadataValue.md(_md_table(["status", "cells"], status_counts)),
+            **{f"status/{status}": n for status, n in status_counts},
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=["raw", "indicator_methodology"],
+        metadata={"dagster/row_count": counts["indicator_methodology"]},
+    )
+    yield dg.MaterializeResult(
+        asset_key=["raw", "rejected_document"],
+        metadata={"dagster/row_count": counts["rejected_document"]},
+    )
+    rejected_rows = [(r.source_file, r.error_line, r.error) for r in report.rejected]
+    yield dg.AssetCheckResult(
+        check_name="no_rejected_documents",
+        asset_key=["raw", "rejected_document"],
+        passed=not report.rejected,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=(
+            f"{len(report.rejected)} file(s) quarantined: " + "; ".join(r.error for r in report.rejected[:5])
+            if report.rejected
+            else "every source file was read"
+        ),
+        metadata={
+            "rejected": len(report.rejected),
+            "rejections": dg.MetadataValue.md(_md_table(["file", "line", "error"], rejected_rows)),
+        },
+    )
+    yield dg.AssetCheckResult(
+        check_name="no_unparsed_cells",
+        asset_key=["raw", "indicator_cell"],
+        passed=not unparsed,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"{len(unparsed)} cell(s) not recognised" if unparsed else "every cell classified",
+        metadata={
+            "unparsed": len(unparsed),
+            "cells": dg.MetadataValue.md(
+                _md_table(["document", "file", "line", "column", "value_raw"], unparsed[:200])
+            ),
+        },
+    )
+
+
+def _log_report(context: dg.AssetExecutionContext, report: IngestReport) -> None:
+    context.log.info(
+        f"loaded {len(report.loaded)} document(s) {report.loaded}, unchanged {len(report.unchanged)}, "
+        f"removed {report.removed}"
+    )
+    for r in report.rejected:
+        context.log.error(f"QUARANTINED {r.error}")
+
+
+def _md_table(headers: list[str], rows: list[tuple]) -> str:
+    def cell(value: object) -> str:
+        return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines) if rows else "(none)"

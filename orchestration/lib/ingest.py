@@ -1,0 +1,477 @@
+"""Loading the source files of RAW_DIR into the `raw` schema of the warehouse.
+
+Layout of RAW_DIR: `<pap|rap>/<vintage year>/<file as published>`; `.txt` files are Farandole text
+exports (one programme), `.csv` files are all-programme open-data exports. The folder gives the
+document type and vintage; the content must agree.
+
+The load is incremental and idempotent: a file whose path and sha256 are already loaded is not
+parsed again; a changed file replaces its document (delete + insert in one transaction, so a killed
+run leaves either the old or the new version); a file gone from RAW_DIR takes its rows with it.
+A file that cannot be read is quarantined in `raw.rejected_document` with the error, file and
+line, and the other files still land.
+"""
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from orchestration.lib.cells import parse_cell
+from orchestration.lib.farandole import read_farandole
+from orchestration.lib.opendata_csv import read_opendata_csv
+from orchestration.lib.records import ParsedDocument, SourceFormatError
+
+MAX_FILE_BYTES = 256 * 1024 * 1024  # a published export is a few MB; anything bigger is not one
+IGNORED_NAMES = re.compile(r"^(\.|readme|licen[cs]e|sha256)", re.IGNORECASE)
+FORMAT_BY_SUFFIX = {".txt": "farandole_text", ".csv": "opendata_csv"}
+
+RAW_DDL = """
+create schema if not exists raw;
+create table if not exists raw.source_document (
+    document_id varchar primary key,
+    document_type varchar not null,
+    vintage_year integer not null,
+    programme_code varchar,
+    programme_label varchar,
+    source_format varchar not null,
+    source_file varchar not null,
+    sha256 varchar not null,
+    size_bytes bigint not null,
+    encoding varchar not null,
+    line_count integer not null,
+    cell_count integer not null,
+    methodology_count integer not null,
+    is_synthetic boolean not null,
+    ingested_at timestamptz not null,
+    status varchar not null
+);
+create table if not exists raw.indicator_cell (
+    document_id varchar not null,
+    source_file varchar not null,
+    source_line integer not null,
+    record_number integer,
+    column_position integer not null,
+    programme_code varchar,
+    programme_label varchar,
+    mission_code varchar,
+    mission_label varchar,
+    budget_type varchar,
+    sector_type varchar not null,
+    objective_code varchar not null,
+    objective_number varchar not null,
+    objective_label varchar not null,
+    indicator_code varchar not null,
+    indicator_number varchar not null,
+    indicator_label varchar not null,
+    perspective varchar,
+    ref_programme varchar,
+    green_budget_rating varchar,
+    sub_indicator_id bigint,
+    measure_position integer not null,
+    measure_label varchar not null,
+    unit_raw varchar not null,
+    column_header varchar not null,
+    year integer not null,
+    value_kind varchar not null,
+    value_raw varchar not null,
+    value_status varchar not null,
+    value_numeric double,
+    value_comparator varchar,
+    value_low double,
+    value_high double,
+    value_unit varchar,
+    value_note varchar,
+    primary key (document_id, source_line, column_position)
+);
+create table if not exists raw.indicator_methodology (
+    document_id varchar not null,
+    source_file varchar not null,
+    indicator_code varchar not null,
+    section_position integer not null,
+    section varchar not null,
+    heading varchar not null,
+    body varchar not null,
+    source_line_start integer not null,
+    source_line_end integer not null,
+    primary key (document_id, indicator_code, section_position)
+);
+create table if not exists raw.rejected_document (
+    source_file varchar primary key,
+    document_id varchar,
+    sha256 varchar,
+    error_line integer,
+    error varchar not null,
+    rejected_at timestamptz not null
+);
+"""
+
+CELL_COLUMNS = (
+    "document_id source_file source_line record_number column_position programme_code programme_label "
+    "mission_code mission_label budget_type sector_type objective_code objective_number objective_label "
+    "indicator_code indicator_number indicator_label perspective ref_programme green_budget_rating "
+    "sub_indicator_id measure_position measure_label unit_raw column_header year value_kind value_raw "
+    "value_status value_numeric value_comparator value_low value_high value_unit value_note"
+).split()
+_RECORD_FIELDS = CELL_COLUMNS[2:28]  # copied from CellRecord as they are (document_id/source_file added)
+_PARSED_FIELDS = CELL_COLUMNS[28:]  # from cells.parse_cell
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    relpath: str  # relative to RAW_DIR, '/'-separated: the lineage key
+    document_type: str  # PAP / RAP
+    vintage_year: int
+    source_format: str
+    is_synthetic: bool
+
+
+@dataclass
+class Rejection:
+    source_file: str
+    error: str
+    error_line: int | None = None
+    sha256: str | None = None
+    document_id: str | None = None
+
+
+@dataclass
+class IngestReport:
+    loaded: list[str] = field(default_factory=list)  # document ids (re)loaded by this run
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(RAW_DDL)
+
+
+def discover(raw_dir: Path) -> tuple[list[SourceFile], list[Rejection]]:
+    """Every candidate source file of RAW_DIR, sorted by path (the order decides which of two files
+    claiming one document wins), and the files refused before reading them."""
+    files: list[SourceFile] = []
+    refused: list[Rejection] = []
+    if not raw_dir.is_dir():
+        raise FileNotFoundError(f"RAW_DIR {raw_dir} is not a folder")
+    root = raw_dir.resolve()
+    for dirpath, dirnames, filenames in os.walk(raw_dir, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            relpath = path.relative_to(raw_dir).as_posix()
+            if IGNORED_NAMES.match(name) or name.endswith(".md"):
+                continue
+            try:
+                path.resolve().relative_to(root)
+            except ValueError:
+                refused.append(Rejection(relpath, f"refused: link to {path.resolve()}, outside RAW_DIR"))
+                continue
+            parts = relpath.split("/")
+            suffix = path.suffix.lower()
+            if (
+                len(parts) != 3
+                or parts[0].upper() not in ("PAP", "RAP")
+                or not re.fullmatch(r"(19|20)\d\d", parts[1])
+            ):
+                refused.append(Rejection(relpath, "refused: not in a <pap|rap>/<vintage year>/ folder"))
+                continue
+            if suffix not in FORMAT_BY_SUFFIX:
+                refused.append(
+                    Rejection(relpath, f"refused: unknown source format {suffix or '(no extension)'}")
+                )
+                continue
+            files.append(
+                SourceFile(
+                    path=path,
+                    relpath=relpath,
+                    document_type=parts[0].upper(),
+                    vintage_year=int(parts[1]),
+                    source_format=FORMAT_BY_SUFFIX[suffix],
+                    is_synthetic="synthetic" in name.lower(),
+                )
+            )
+    return files, refused
+
+
+def document_id_for(source: SourceFile, doc: ParsedDocument) -> str:
+    prefix = "SYN-" if source.is_synthetic else ""
+    base = f"{source.document_type}-{source.vintage_year}"
+    return f"{prefix}{base}-{doc.programme_code}" if doc.programme_code else f"{prefix}{base}"
+
+
+def parse_source(source: SourceFile, data: bytes) -> ParsedDocument:
+    if source.source_format == "farandole_text":
+        doc = read_farandole(source.path, data, document_type=source.document_type)
+        if doc.vintage_year != source.vintage_year:
+            raise SourceFormatError(
+                source.path,
+                None,
+                f"the document says vintage {doc.vintage_year} but lies in the {source.vintage_year} folder",
+            )
+        return doc
+    return read_opendata_csv(source.path, data)
+
+
+@lru_cache(maxsize=65536)
+def _parsed_values(raw: str) -> tuple:
+    cell = parse_cell(raw)
+    return tuple(getattr(cell, name) for name in _PARSED_FIELDS)
+
+
+def cells_frame(document_id: str, source_file: str, doc: ParsedDocument) -> pd.DataFrame:
+    columns: dict[str, list] = {name: [] for name in CELL_COLUMNS}
+    for cell in doc.cells:
+        columns["document_id"].append(document_id)
+        columns["source_file"].append(source_file)
+        for name in _RECORD_FIELDS:
+            columns[name].append(getattr(cell, name))
+        for name, value in zip(_PARSED_FIELDS, _parsed_values(cell.value_raw), strict=True):
+            columns[name].append(value)
+    return pd.DataFrame(columns)
+
+
+def methodology_frame(document_id: str, source_file: str, doc: ParsedDocument) -> pd.DataFrame:
+    rows = [
+        {
+            "document_id": document_id,
+            "source_file": source_file,
+            "indicator_code": m.indicator_code,
+            "section_position": position,
+            "section": m.section,
+            "heading": m.heading,
+            "body": m.text,
+            "source_line_start": m.source_line_start,
+            "source_line_end": m.source_line_end,
+        }
+        for position, m in enumerate(doc.methodology, start=1)
+    ]
+    return pd.DataFrame(rows, columns=list(_METHODOLOGY_COLUMNS))
+
+
+_METHODOLOGY_COLUMNS = (
+    "document_id source_file indicator_code section_position section heading body "
+    "source_line_start source_line_end"
+).split()
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def ingest(
+    con: duckdb.DuckDBPyConnection,
+    raw_dir: Path,
+    only: Iterable[str] | None = None,
+    now: datetime | None = None,
+) -> IngestReport:
+    """Bring the raw schema in line with RAW_DIR. `only` limits the run to some files (relative
+    paths): the others are left as they are, neither re-read nor removed."""
+    ensure_raw_schema(con)
+    now = now or datetime.now(UTC)
+    report = IngestReport()
+    all_files, refused = discover(raw_dir)
+    present = {f.relpath for f in all_files}
+    files = all_files
+    only_set = set(only) if only is not None else None
+    if only_set is not None:
+        files = [f for f in files if f.relpath in only_set]
+        refused = [r for r in refused if r.source_file in only_set]
+
+    loaded = {
+        row[0]: (row[1], row[2])
+        for row in con.execute("select document_id, source_file, sha256 from raw.source_document").fetchall()
+    }
+    loaded_by_file = {source_file: (doc_id, sha) for doc_id, (source_file, sha) in loaded.items()}
+    previously_rejected = dict(
+        con.execute("select source_file, sha256 from raw.rejected_document").fetchall()
+    )
+
+    # document_id -> the file that provides it. A document stays with the file that already provides
+    # it, whatever the sort order of newcomers: the second file claiming it is the one quarantined.
+    claimed = {
+        doc_id: source_file for doc_id, (source_file, _sha) in loaded.items() if source_file in present
+    }
+
+    for source in files:
+        try:
+            if source.path.stat().st_size > MAX_FILE_BYTES:
+                raise SourceFormatError(source.relpath, None, f"file larger than {MAX_FILE_BYTES} bytes")
+            data = source.path.read_bytes()
+        except (OSError, SourceFormatError) as exc:
+            report.rejected.append(Rejection(source.relpath, f"{source.relpath}: {exc}"))
+            continue
+        sha = _sha256(data)
+        known = loaded_by_file.get(source.relpath)
+        if known and known[1] == sha:
+            report.unchanged.append(known[0])
+            continue
+        if previously_rejected.get(source.relpath) == sha:
+            # Same bytes as last time: the verdict cannot change, but it must stay visible.
+            report.rejected.append(_previous_rejection(con, source.relpath))
+            continue
+        try:
+            doc = parse_source(source, data)
+        except SourceFormatError as exc:
+            where = f"{source.relpath}:{exc.line}" if exc.line is not None else source.relpath
+            report.rejected.append(Rejection(source.relpath, f"{where}: {exc.message}", exc.line, sha))
+            continue
+        document_id = document_id_for(source, doc)
+        holder = claimed.get(document_id)
+        if holder is not None and holder != source.relpath:
+            report.rejected.append(
+                Rejection(
+                    source.relpath,
+                    f"{source.relpath}: duplicate document {document_id}: already provided by {holder}",
+                    None,
+                    sha,
+                    document_id,
+                )
+            )
+            continue
+        claimed[document_id] = source.relpath
+        _replace_document(con, source, doc, document_id, sha, len(data), now)
+        report.loaded.append(document_id)
+
+    # Whatever was loaded before and is neither reloaded nor unchanged now (file gone, now broken,
+    # or now claiming another id) leaves the raw schema: it reflects RAW_DIR as it is.
+    kept = set(report.loaded) | set(report.unchanged)
+    for doc_id, (source_file, _sha) in loaded.items():
+        in_scope = only_set is None or source_file in only_set
+        if in_scope and doc_id not in kept:
+            _delete_document(con, doc_id)
+            report.removed.append(doc_id)
+
+    report.rejected = refused + report.rejected
+    _record_rejections(con, report.rejected, now, replace_all=only_set is None, scope=only_set)
+    return report
+
+
+def _previous_rejection(con: duckdb.DuckDBPyConnection, source_file: str) -> Rejection:
+    document_id, sha, line, error = con.execute(
+        "select document_id, sha256, error_line, error from raw.rejected_document where source_file = ?",
+        [source_file],
+    ).fetchone()
+    return Rejection(source_file, error, line, sha, document_id)
+
+
+def _replace_document(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceFile,
+    doc: ParsedDocument,
+    document_id: str,
+    sha: str,
+    size: int,
+    now: datetime,
+) -> None:
+    cells = cells_frame(document_id, source.relpath, doc)
+    methodology = methodology_frame(document_id, source.relpath, doc)
+    con.execute("begin transaction")
+    try:
+        _delete_rows(con, document_id)
+        # The same file may have been loaded under another id before (e.g. its header changed).
+        old = con.execute(
+            "select document_id from raw.source_document where source_file = ?", [source.relpath]
+        ).fetchall()
+        for (old_id,) in old:
+            _delete_rows(con, old_id)
+        con.register("cells_df", cells)
+        con.execute(f"insert into raw.indicator_cell ({', '.join(CELL_COLUMNS)}) select * from cells_df")
+        con.unregister("cells_df")
+        if len(methodology):
+            con.register("methodology_df", methodology)
+            con.execute(
+                f"insert into raw.indicator_methodology ({', '.join(_METHODOLOGY_COLUMNS)}) "
+                "select * from methodology_df"
+            )
+            con.unregister("methodology_df")
+        con.execute(
+            "insert into raw.source_document values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                document_id,
+                source.document_type,
+                source.vintage_year,
+                doc.programme_code,
+                doc.programme_label,
+                doc.source_format,
+                source.relpath,
+                sha,
+                size,
+                doc.encoding,
+                doc.line_count,
+                len(doc.cells),
+                len(doc.methodology),
+                source.is_synthetic,
+                now,
+                "loaded",
+            ],
+        )
+        con.execute("delete from raw.rejected_document where source_file = ?", [source.relpath])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def _delete_rows(con: duckdb.DuckDBPyConnection, document_id: str) -> None:
+    for table in ("indicator_cell", "indicator_methodology", "source_document"):
+        con.execute(f"delete from raw.{table} where document_id = ?", [document_id])
+
+
+def _delete_document(con: duckdb.DuckDBPyConnection, document_id: str) -> None:
+    con.execute("begin transaction")
+    _delete_rows(con, document_id)
+    con.execute("commit")
+
+
+def _record_rejections(
+    con: duckdb.DuckDBPyConnection,
+    rejections: list[Rejection],
+    now: datetime,
+    *,
+    replace_all: bool,
+    scope: set[str] | None,
+) -> None:
+    con.execute("begin transaction")
+    if replace_all:
+        con.execute("delete from raw.rejected_document")
+    else:
+        for source_file in scope or ():
+            con.execute("delete from raw.rejected_document where source_file = ?", [source_file])
+    for r in rejections:
+        con.execute(
+            "insert or replace into raw.rejected_document values (?, ?, ?, ?, ?, ?)",
+            [r.source_file, r.document_id, r.sha256, r.error_line, r.error, now],
+        )
+    con.execute("commit")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m orchestration.lib.ingest [RAW_DIR [DUCKDB_PATH]]`: the load alone, without Dagster
+    (handy to inspect a file; the product runs it as the Dagster asset `raw/*`)."""
+    import sys
+
+    from orchestration.lib.duckdb_io import connection
+    from orchestration.lib.settings import load_settings
+
+    args = sys.argv[1:] if argv is None else argv
+    settings = load_settings()
+    raw_dir = Path(args[0]).resolve() if args else settings.raw_dir
+    db_path = Path(args[1]).resolve() if len(args) > 1 else settings.duckdb_path
+    with connection(db_path, timeout_s=settings.lock_timeout_s) as con:
+        report = ingest(con, raw_dir)
+    print(f"loaded {len(report.loaded)}, unchanged {len(report.unchanged)}, removed {len(report.removed)}")
+    for r in report.rejected:
+        print(f"REJECTED {r.error}")
+    return 1 if report.rejected else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
