@@ -6,13 +6,14 @@ from dagster_dbt import DbtCliResource
 from orchestration.defs.dbt.assets import warehouse_dbt_assets
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.ingest.assets import raw_sources
+from orchestration.defs.publish.assets import dbt_docs, marts_duckdb, parquet_exports
 from orchestration.defs.resources import warehouse_from_env
 from orchestration.lib.settings import export_for_subprocesses, load_settings
 
 export_for_subprocesses(load_settings())
 
 defs = dg.Definitions(
-    assets=[raw_sources, warehouse_dbt_assets],
+    assets=[raw_sources, warehouse_dbt_assets, marts_duckdb, parquet_exports, dbt_docs],
     resources={
         "warehouse": warehouse_from_env(),
         "dbt": DbtCliResource(project_dir=dbt_project),

@@ -1,0 +1,160 @@
+"""Great Expectations suites as Dagster asset checks, one per suite on the asset it guards, and the
+`quality/quality_report` asset.
+
+Blocking and severity (Dagster 1.13, `dagster/_core/execution/plan/execute_step.py`): a check with
+`blocking=True` whose result is `passed=False` *and* `severity=ERROR` makes its step fail after the
+result is recorded, and every asset downstream of the guarded asset in the run is skipped. A failed
+result with `severity=WARN` is recorded and nothing is skipped. So each check returns ERROR when
+an `error` rule failed and WARN otherwise: `error` blocks publishing, `warn` reports.
+
+- `raw_indicator_cell` guards `raw/indicator_cell`: the dbt build (all marts) is downstream, so a
+  source cell breaking an `error` rule keeps the previous marts in place.
+- the mart suites guard `marts/fct_indicator_value`, `marts/dim_indicator`,
+  `marts/fct_target_attainment`: what reads them (exports, the BI copy, `quality_report`) waits.
+
+Reports: every check stores its suite's result (REPORTS_DIR/quality/<suite>.json) and rewrites
+`quality-summary.{md,json}` and the Data Docs before it returns, so the report exists even when a
+blocking failure skips `quality_report`. `quality_report` (downstream of the guarded marts) then
+writes the final report of the run, re-running a suite only if this run did not validate it.
+"""
+
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.defs.resources import WarehouseResource
+from orchestration.lib import quality
+
+OWNER = "team:data-quality"
+SAMPLE_ROWS = 10  # rows per failed rule in the check's metadata (the summary keeps 20)
+
+
+def _links(reports_dir: Path) -> dict[str, dg.MetadataValue]:
+    paths = quality.summary_paths(reports_dir)
+    return {
+        "summary_md": dg.MetadataValue.path(str(paths["summary_md"])),
+        "summary_json": dg.MetadataValue.path(str(paths["summary_json"])),
+        "data_docs": dg.MetadataValue.url(paths["data_docs"].as_uri()),
+    }
+
+
+def check_metadata(result: quality.SuiteResult, reports_dir: Path) -> dict[str, dg.MetadataValue]:
+    totals = result.totals()
+    rules = [r.__dict__ for r in result.rules]
+    failing = []
+    for r in result.rules:
+        if r.status != "failed":
+            continue
+        failing.append(f"**{r.severity.upper()} `{r.rule}`**: {r.unexpected} of {r.evaluated}\n")
+        failing.append(quality.rows_table(r.rows[:SAMPLE_ROWS]) + "\n")
+    return {
+        "evaluated": dg.MetadataValue.int(totals["evaluated"]),
+        "unexpected": dg.MetadataValue.int(totals["unexpected"]),
+        "accepted": dg.MetadataValue.int(totals["accepted"]),
+        "batch_rows": dg.MetadataValue.int(result.batch_rows),
+        "failed_error_rules": dg.MetadataValue.json([r.rule for r in result.failed_errors]),
+        "failed_warn_rules": dg.MetadataValue.json([r.rule for r in result.failed_warnings]),
+        "rules": dg.MetadataValue.md(quality.rules_table(rules)),
+        "failing_rows": dg.MetadataValue.md("\n".join(failing) if failing else "(none)"),
+        "stale_exceptions": dg.MetadataValue.int(len(result.stale_exceptions)),
+        "timings_s": dg.MetadataValue.json(result.timings_s),
+        **_links(reports_dir),
+    }
+
+
+def to_check_result(result: quality.SuiteResult, reports_dir: Path) -> dg.AssetCheckResult:
+    errors, warnings = result.failed_errors, result.failed_warnings
+    if errors:
+        description = "error rule(s) failed: " + ", ".join(f"{r.rule} ({r.unexpected})" for r in errors)
+    elif warnings:
+        description = "warn rule(s) failed: " + ", ".join(f"{r.rule} ({r.unexpected})" for r in warnings)
+    else:
+        description = f"{len(result.rules)} rules hold"
+    return dg.AssetCheckResult(
+        asset_key=dg.AssetKey(result.asset_key),
+        check_name=f"gx_{result.suite}",
+        passed=not errors and not warnings,
+        severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
+        description=description,
+        metadata=check_metadata(result, reports_dir),
+    )
+
+
+def _make_check(suite: quality.SuiteSpec) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(list(suite.asset_key)),
+        name=f"gx_{suite.name}",
+        blocking=True,
+        description=(
+            f"Great Expectations suite `{suite.name}` (expectations/gx/expectations/{suite.name}.json). "
+            f"{suite.description} ERROR when an `error` rule fails (blocks downstream), WARN otherwise."
+        ),
+        metadata={"suite_file": f"expectations/gx/expectations/{suite.name}.json", "owner": OWNER},
+    )
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        reports_dir = quality.load_settings().reports_dir
+        result = quality.run_suite(
+            suite.name,
+            warehouse.path,
+            run_id=context.run.run_id,
+            reports_dir=reports_dir,
+            lock_timeout_s=warehouse.lock_timeout_s,
+        )
+        data = quality.write_reports(run_id=context.run.run_id, reports_dir=reports_dir)
+        context.log.info(
+            f"{suite.name}: {result.totals()} in {result.timings_s}; reports {data['timings_s']}"
+        )
+        return to_check_result(result, reports_dir)
+
+    return _check
+
+
+QUALITY_CHECKS = [_make_check(spec) for spec in quality.SUITES.values()]
+GUARDED_MARTS = [dg.AssetKey(list(s.asset_key)) for s in quality.SUITES.values() if s.asset_key[0] == "marts"]
+
+
+@dg.asset(
+    key=["quality", "quality_report"],
+    group_name="quality",
+    kinds={"gx"},
+    owners=[OWNER],
+    deps=GUARDED_MARTS,
+    description=(
+        "data/reports/quality-summary.md (read it first), quality-summary.json (the same) and the GX "
+        "Data Docs (data/reports/data-docs/index.html), from the results the quality checks computed "
+        "in this run. Skipped when a blocking check fails; the checks have written the report then."
+    ),
+)
+def quality_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    reports_dir = quality.load_settings().reports_dir
+    run_id = context.run.run_id
+    stored = quality.stored_results(reports_dir)
+    for name in quality.SUITES:
+        if name not in stored or stored[name].run_id != run_id:
+            context.log.info(f"suite {name} was not validated in this run: validating it now")
+            stored[name] = quality.run_suite(
+                name,
+                warehouse.path,
+                run_id=run_id,
+                reports_dir=reports_dir,
+                lock_timeout_s=warehouse.lock_timeout_s,
+            )
+    data = quality.write_reports(stored, run_id=run_id, reports_dir=reports_dir)
+    c = data["counts"]
+    return dg.MaterializeResult(
+        metadata={
+            "verdict": data["verdict"],
+            "rules": c["rules"],
+            "rules_failed_error": c["rules_failed_error"],
+            "rules_failed_warn": c["rules_failed_warn"],
+            "rules_passed_with_exceptions": c["rules_passed_with_exceptions"],
+            "exceptions_matching": c["exceptions_matching"],
+            "exceptions_stale": c["exceptions_stale"],
+            "rule_table": dg.MetadataValue.md(quality.rules_table(data["rules"])),
+            "timings_s": dg.MetadataValue.json(data["timings_s"]),
+            **_links(reports_dir),
+        }
+    )
+
+
+QUALITY_ASSETS = [quality_report]
