@@ -30,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            # The console logger only for errors: the progress logger tells the story.
+            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}, "progress": {}}},
         )
     return summarize(result, settings, time.monotonic() - started)
 

@@ -40,7 +40,9 @@ def connect(path: Path, *, read_only: bool = False, timeout_s: float = 30.0) -> 
 
 
 @contextmanager
-def connection(path: Path, *, read_only: bool = False, timeout_s: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
+def connection(
+    path: Path, *, read_only: bool = False, timeout_s: float = 30.0
+) -> Iterator[duckdb.DuckDBPyConnection]:
     con = connect(path, read_only=read_only, timeout_s=timeout_s)
     try:
         yield con

@@ -48,7 +48,9 @@ class CellRecord:
     measure_label: str
     unit_raw: str  # the unit exactly as printed ('' when none)
     column_position: int  # 1-based year column of the table
-    column_header: str  # header as printed, qualifier included: '2023 (Cible PAP 2023)', '2024 Cible (PAP 2024)'
+    column_header: (
+        str  # header as printed, qualifier included: '2023 (Cible PAP 2023)', '2024 Cible (PAP 2024)'
+    )
     year: int
     value_kind: str  # one of VALUE_KINDS
     value_raw: str  # the cell exactly as published
@@ -91,7 +93,9 @@ def decode_source(data: bytes, path: Path | str) -> tuple[str, str]:
         raise SourceFormatError(path, None, "empty file (no content)")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:65536]:
         raise SourceFormatError(
-            path, _first_line_with(data, b"\x00"), "not a text file in UTF-8 or cp1252 (NUL bytes: binary or UTF-16)"
+            path,
+            _first_line_with(data, b"\x00"),
+            "not a text file in UTF-8 or cp1252 (NUL bytes: binary or UTF-16)",
         )
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -103,7 +107,9 @@ def decode_source(data: bytes, path: Path | str) -> tuple[str, str]:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise SourceFormatError(path, line, f"neither UTF-8 nor cp1252 (byte 0x{data[exc.start]:02x})") from exc
+        raise SourceFormatError(
+            path, line, f"neither UTF-8 nor cp1252 (byte 0x{data[exc.start]:02x})"
+        ) from exc
     # cp1252 decodes almost anything: insist the result looks like text, not binary noise.
     controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\r\n\t")
     if controls > 0:
