@@ -48,9 +48,8 @@ class CellRecord:
     measure_label: str
     unit_raw: str  # the unit exactly as printed ('' when none)
     column_position: int  # 1-based year column of the table
-    column_header: (
-        str  # header as printed, qualifier included: '2023 (Cible PAP 2023)', '2024 Cible (PAP 2024)'
-    )
+    # the header as printed, qualifier included: '2023 (Cible PAP 2023)', '2024 Cible (PAP 2024)'
+    column_header: str
     year: int
     value_kind: str  # one of VALUE_KINDS
     value_raw: str  # the cell exactly as published
