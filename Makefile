@@ -19,13 +19,14 @@ UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --locked --no-sync
 
-.PHONY: help setup manifest run test dev lint format clean
+.PHONY: help setup manifest run test dev lint format clean corpus
 
 help:
 	@echo "make run    materialize every asset into $(DUCKDB_PATH) (sources: $(RAW_DIR))"
 	@echo "make test   the tests (what CI runs)"
 	@echo "make dev    the Dagster UI on http://127.0.0.1:3000"
 	@echo "make lint   ruff + sqlfluff"
+	@echo "make corpus a synthetic 20-vintage corpus under $(DATA_DIR)/corpus (for make bench)"
 
 # uv itself, then the locked environment (a no-op in about a second when nothing changed).
 setup:
@@ -55,6 +56,10 @@ lint: setup
 format: setup
 	$(RUN) ruff format orchestration tests
 	$(RUN) ruff check --fix orchestration tests
+
+# A synthetic 20-vintage corpus (plus the shipped sources) under data/corpus/raw, for the benchmark.
+corpus: setup
+	@$(RUN) python -m orchestration.tools.corpus --out $(DATA_DIR)/corpus
 
 clean:
 	rm -rf "$(DATA_DIR)" dbt_project/target dbt_project/logs
