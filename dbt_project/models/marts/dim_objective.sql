@@ -1,0 +1,58 @@
+with
+
+cells as (
+
+    select
+        objective_code,
+        programme_code,
+        mission_code,
+        sector_type,
+        objective_number,
+        objective_label,
+        document_id,
+        document_recency_rank,
+        source_line
+    from {{ ref('int_indicator_cells_crosswalked') }}
+
+),
+
+latest as (
+
+    select
+        objective_code,
+        programme_code,
+        mission_code,
+        sector_type,
+        objective_number,
+        objective_label,
+        document_id as described_by_document_id
+    from cells
+    qualify row_number() over (
+            partition by objective_code order by document_recency_rank asc, source_line asc
+        ) = 1
+
+),
+
+final as (
+
+    select
+        objective_code,
+        programme_code,
+        mission_code,
+        sector_type,
+        objective_number,
+        objective_label,
+        described_by_document_id
+    from latest
+
+)
+
+select
+    objective_code,
+    programme_code,
+    mission_code,
+    sector_type,
+    objective_number,
+    objective_label,
+    described_by_document_id
+from final

@@ -1,0 +1,91 @@
+with
+
+indicator_values as (
+
+    select
+        document_id,
+        measure_key,
+        year,
+        value_kind,
+        source_measure_key,
+        is_crosswalked,
+        indicator_code,
+        sector_type,
+        column_header,
+        value_raw,
+        value_status,
+        value_numeric,
+        value_comparator,
+        value_low,
+        value_high,
+        value_unit,
+        value_note,
+        source_file,
+        source_line,
+        record_number,
+        column_position,
+        n_source_rows,
+        has_level_disagreement
+    from {{ ref('int_indicator_values_deduplicated') }}
+
+),
+
+final as (
+
+    select
+        -- keys
+        document_id,
+        measure_key,
+        year,
+        value_kind,
+        -- as printed
+        source_measure_key,
+        is_crosswalked,
+        indicator_code,
+        sector_type,
+        column_header,
+        -- the cell
+        value_raw,
+        value_status,
+        value_numeric,
+        value_comparator,
+        value_low,
+        value_high,
+        value_unit,
+        value_note,
+        -- lineage
+        source_file,
+        source_line,
+        record_number,
+        column_position,
+        n_source_rows,
+        has_level_disagreement
+    from indicator_values
+
+)
+
+select
+    document_id,
+    measure_key,
+    year,
+    value_kind,
+    source_measure_key,
+    is_crosswalked,
+    indicator_code,
+    sector_type,
+    column_header,
+    value_raw,
+    value_status,
+    value_numeric,
+    value_comparator,
+    value_low,
+    value_high,
+    value_unit,
+    value_note,
+    source_file,
+    source_line,
+    record_number,
+    column_position,
+    n_source_rows,
+    has_level_disagreement
+from final

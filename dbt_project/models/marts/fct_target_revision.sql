@@ -1,0 +1,75 @@
+-- Every vintage's value of the same (measure, year, value kind) side by side: the first and the
+-- latest published, how many distinct values were printed, and all of them in publication order.
+-- Values are compared on their parsed number when there is one, else on the raw text.
+with
+
+indicator_values as (
+
+    select
+        measure_key,
+        year,
+        value_kind,
+        document_id,
+        published_on_estimate,
+        value_raw,
+        value_numeric,
+        value_status
+    from {{ ref('int_indicator_values_deduplicated') }}
+
+),
+
+compared as (
+
+    select
+        measure_key,
+        year,
+        value_kind,
+        document_id,
+        published_on_estimate,
+        value_raw,
+        value_numeric,
+        value_status,
+        coalesce(cast(value_numeric as varchar), value_status || ':' || trim(value_raw)) as comparable_value,
+        -- publication order, made total by the document id
+        strftime(published_on_estimate, '%Y-%m-%d') || '|' || document_id as publication_key
+    from indicator_values
+
+),
+
+final as (
+
+    select
+        measure_key,
+        year,
+        value_kind,
+        arg_min_null(value_numeric, publication_key) as first_value,
+        arg_min(value_raw, publication_key) as first_raw,
+        arg_min(document_id, publication_key) as first_document_id,
+        arg_max_null(value_numeric, publication_key) as latest_value,
+        arg_max(value_raw, publication_key) as latest_raw,
+        arg_max(document_id, publication_key) as latest_document_id,
+        count(*) as n_documents,
+        count(distinct comparable_value) as distinct_values,
+        count(distinct comparable_value) > 1 as is_revised,
+        string_agg(document_id || ': ' || value_raw, ' | ' order by published_on_estimate, document_id)
+            as values_by_vintage
+    from compared
+    group by measure_key, year, value_kind
+
+)
+
+select
+    measure_key,
+    year,
+    value_kind,
+    first_value,
+    first_raw,
+    first_document_id,
+    latest_value,
+    latest_raw,
+    latest_document_id,
+    n_documents,
+    distinct_values,
+    is_revised,
+    values_by_vintage
+from final

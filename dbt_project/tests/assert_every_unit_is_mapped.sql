@@ -1,0 +1,32 @@
+-- Fails (severity error) when a source prints a unit that the steward seed ref_unit does not map:
+-- add the spelling to seeds/ref_unit.csv with its canonical unit and family. The empty unit is
+-- the seed row whose unit_raw is empty (null), hence the null-safe join.
+{{ config(severity='error') }}
+
+with
+
+cells as (
+
+    select distinct
+        unit_key,
+        unit_raw
+    from {{ ref('stg_raw__indicator_cells') }}
+
+),
+
+units as (
+
+    select
+        unit_raw,
+        true as is_mapped
+    from {{ ref('ref_unit') }}
+
+)
+
+select
+    cells.unit_raw,
+    cells.unit_key
+from cells
+left join units
+    on cells.unit_key is not distinct from units.unit_raw
+where units.is_mapped is null

@@ -1,0 +1,233 @@
+"""The dbt project end to end on the shipped sources: a fresh warehouse in a temporary folder, the
+production build (`dbt build --exclude-resource-type unit_test`), the dbt unit tests, the
+dbt-bouncer convention checks, then the warehouse contract's numbers read back from `marts`.
+
+dbt runs once for the module (about a minute on two cores)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from orchestration.lib.duckdb_io import connection
+from orchestration.lib.ingest import ingest
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
+RAW_DIR = PROJECT_DIR / "raw"
+BIN_DIR = Path(sys.executable).parent
+
+pytestmark = pytest.mark.slow
+
+# Row counts of every mart on the shipped sources (PAP 2024 P352 + PLF 2025), checked by hand:
+# dim_measure = 1,980 PLF 2025 measures + 9 seed measures - 1 (P352-1-1#1 is 30157);
+# fct_target_revision = 11,934 values - 3 (30157's 2022 realisation and 2025/2026 targets are
+# printed by both documents); fct_target_attainment = measure-years with a non-empty target or
+# realisation.
+EXPECTED_MART_ROWS = {
+    "dim_document": 2,
+    "dim_programme": 145,
+    "dim_objective": 498,
+    "dim_indicator": 974,
+    "dim_measure": 1988,
+    "fct_indicator_value": 11934,
+    "fct_target_attainment": 11494,
+    "fct_target_revision": 11931,
+    "fct_target_trajectory": 7020,
+    "rpt_programme_scorecard": 863,
+}
+
+
+def _run(args: list[str], env: dict[str, str], cwd: Path = DBT_PROJECT_DIR) -> subprocess.CompletedProcess:
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, (
+        f"{' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+    )
+    return result
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Ingest raw/ into a fresh DuckDB, run the dbt build, the unit tests and dbt-bouncer."""
+    tmp = tmp_path_factory.mktemp("dbt_project")
+    db = tmp / "warehouse.duckdb"
+    with connection(db) as con:
+        report = ingest(con, RAW_DIR)
+    assert not report.rejected, report.rejected
+    assert sorted(report.loaded) == ["PAP-2024-P352", "PAP-2025"]
+
+    target = tmp / "target"
+    env = {**os.environ, "DUCKDB_PATH": str(db), "DO_NOT_TRACK": "1"}
+    common = ["--profiles-dir", ".", "--target-path", str(target), "--log-path", str(tmp / "logs")]
+    dbt = str(BIN_DIR / "dbt")
+    _run([dbt, "build", "--exclude-resource-type", "unit_test", *common], env)
+    _run([dbt, "test", "--select", "test_type:unit", *common], env)
+
+    # dbt-bouncer on the manifest just written: same checks, artifacts from the temporary target.
+    config = yaml.safe_load((DBT_PROJECT_DIR / "dbt-bouncer.yml").read_text())
+    config["dbt_artifacts_dir"] = str(target)
+    bouncer_config = tmp / "dbt-bouncer.yml"
+    bouncer_config.write_text(yaml.safe_dump(config, sort_keys=False))
+    _run([str(BIN_DIR / "dbt-bouncer"), "--config-file", str(bouncer_config)], env)
+    return db
+
+
+@pytest.fixture(scope="module")
+def con(warehouse: Path):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    yield con
+    con.close()
+
+
+def _one(con, sql: str, params: list | None = None):
+    return con.execute(sql, params or []).fetchall()
+
+
+def test_schemas_are_named_exactly(con):
+    schemas = {row[0] for row in _one(con, "select distinct schema_name from duckdb_tables()")}
+    assert {"raw", "reference", "marts"} <= schemas
+    views = {
+        row[0] for row in _one(con, "select distinct schema_name from duckdb_views() where not internal")
+    }
+    assert {"staging", "intermediate"} <= views
+    assert not any(name.startswith("main_") for name in schemas | views)
+
+
+def test_every_mart_has_its_row_count(con):
+    tables = {
+        row[0] for row in _one(con, "select table_name from duckdb_tables() where schema_name = 'marts'")
+    }
+    assert tables == set(EXPECTED_MART_ROWS)
+    counts = {name: _one(con, f"select count(*) from marts.{name}")[0][0] for name in EXPECTED_MART_ROWS}
+    assert counts == EXPECTED_MART_ROWS
+
+
+def test_seed_document_numbers(con):
+    assert _one(con, "select count(*) from marts.dim_objective where programme_code = 'P352'") == [(2,)]
+    assert _one(con, "select count(*) from marts.dim_indicator where programme_code = 'P352'") == [(6,)]
+    rows = _one(
+        con,
+        """select count(*), count(distinct measure_key), count(*) filter (where value_status = 'not_determined')
+        from marts.fct_indicator_value where document_id = 'PAP-2024-P352'""",
+    )
+    assert rows == [(54, 9, 1)]
+    kinds = _one(
+        con,
+        """select year, value_kind, count(*) from marts.fct_indicator_value
+        where document_id = 'PAP-2024-P352' group by all order by year""",
+    )
+    assert kinds == [
+        (2021, "realisation", 9),
+        (2022, "realisation", 9),
+        (2023, "target_previous_pap", 9),
+        (2024, "target", 9),
+        (2025, "target", 9),
+        (2026, "target", 9),
+    ]
+    nd = _one(
+        con,
+        """select source_measure_key, year, value_raw from marts.fct_indicator_value
+        where document_id = 'PAP-2024-P352' and value_status = 'not_determined'""",
+    )
+    assert nd == [("P352-1-3#1", 2021, "Non déterminé")]
+
+
+def test_plf_2025_numbers(con):
+    rows = _one(
+        con,
+        """select count(*), count(distinct measure_key), count(distinct measure_key) filter (where measure_key not like '%#%')
+        from marts.fct_indicator_value where document_id = 'PAP-2025'""",
+    )
+    assert rows == [(11880, 1980, 1979)]
+    # mission rows that repeat a programme row folded into it: 161 sub-indicators, no disagreement
+    folded = _one(
+        con,
+        """select count(distinct measure_key), count(*) filter (where has_level_disagreement)
+        from marts.fct_indicator_value where n_source_rows > 1""",
+    )
+    assert folded == [(161, 0)]
+    assert _one(con, "select count(*) from marts.fct_indicator_value") == [(11934,)]
+
+
+def test_crosswalk_keeps_one_history(con):
+    measure = _one(
+        con,
+        "select measure_key, indicator_code, crosswalked_from_keys, direction from marts.dim_measure where measure_key = '30157'",
+    )
+    assert measure == [("30157", "P129-8-2", "P352-1-1#1", "increase")]
+    assert _one(con, "select count(*) from marts.dim_measure where measure_key = 'P352-1-1#1'") == [(0,)]
+    docs = _one(
+        con,
+        "select distinct document_id from marts.fct_indicator_value where measure_key = '30157' order by 1",
+    )
+    assert docs == [("PAP-2024-P352",), ("PAP-2025",)]
+
+
+def test_p352_1_1_is_met_in_2023(con):
+    rows = _one(
+        con,
+        """select target_value, target_document_id, target_basis, realisation_value, realisation_document_id,
+                  direction, attainment_status, attainment_ratio
+        from marts.fct_target_attainment where measure_key = '30157' and year = 2023""",
+    )
+    assert rows == [(6.0, "PAP-2024-P352", "echoed_pap_target", 6.0, "PAP-2025", "increase", "met", 1.0)]
+
+
+def test_p352_1_1_2025_target_revised(con):
+    rows = _one(
+        con,
+        """select first_value, first_document_id, latest_value, latest_document_id, distinct_values, is_revised
+        from marts.fct_target_revision where measure_key = '30157' and year = 2025 and value_kind = 'target'""",
+    )
+    assert rows == [(7.0, "PAP-2024-P352", 5.0, "PAP-2025", 2, True)]
+
+
+def test_attainment_statuses_are_never_null(con):
+    rows = dict(_one(con, "select attainment_status, count(*) from marts.fct_target_attainment group by all"))
+    assert set(rows) <= {"met", "not_met", "no_realisation", "no_target", "not_comparable"}
+    assert rows["met"] == 1  # only 30157 has a target and a realisation for the same year
+    assert sum(rows.values()) == EXPECTED_MART_ROWS["fct_target_attainment"]
+
+
+def test_trajectory_flags_plf_2025_targets(con):
+    rows = dict(
+        _one(
+            con,
+            """select trajectory_status, count(*) from marts.fct_target_trajectory
+            where target_document_id = 'PAP-2025' group by all""",
+        )
+    )
+    assert rows == {
+        "less_ambitious": 510,
+        "more_ambitious": 745,
+        "same_as_achieved": 134,
+        "not_assessed": 5598,
+    }
+
+
+def test_seed_directions_are_explicit(con):
+    rows = _one(
+        con,
+        """select measure_key, direction, direction_source from marts.dim_measure
+        where measure_key like 'P352-%' or measure_key = '30157' order by measure_key""",
+    )
+    assert rows == [
+        ("30157", "increase", "steward"),
+        ("P352-1-2#1", "increase", "steward"),
+        ("P352-1-3#1", "increase", "steward"),
+        ("P352-2-1#1", "increase", "steward"),
+        ("P352-2-1#2", "target", "steward"),
+        ("P352-2-2#1", "increase", "steward"),
+        ("P352-2-2#2", "target", "steward"),
+        ("P352-2-3#1", "increase", "steward"),
+        ("P352-2-3#2", "target", "steward"),
+    ]
+
+
+def test_every_unit_is_mapped(con):
+    unmapped = _one(con, "select count(*) from marts.dim_measure where unit is null or unit_family is null")
+    assert unmapped == [(0,)]
