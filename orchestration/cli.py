@@ -1,6 +1,7 @@
 """`make run`: prepare the dbt manifest if the dbt project changed, materialize every asset in one
 in-process run recorded in DAGSTER_HOME, then print one screen of what happened."""
 
+import contextlib
 import sys
 import time
 
@@ -25,18 +26,23 @@ def main(argv: list[str] | None = None) -> int:
     from orchestration.definitions import defs
 
     job = defs.resolve_implicit_global_asset_job_def()
-    print(f"[3/3] materializing every asset (sources: {_rel(settings.raw_dir)}) …", flush=True)
-    with dg.DagsterInstance.get() as instance:
+    log_path = settings.data_dir / "logs" / "last-run.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    print(
+        f"[3/3] materializing every asset (sources: {_rel(settings.raw_dir)}; details in {_rel(log_path)}) …"
+    )
+    # dbt's own output (every node, every test) goes to the log file; the terminal gets the progress.
+    with dg.DagsterInstance.get() as instance, open(log_path, "w") as log, contextlib.redirect_stdout(log):
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
             # The console logger only for errors: the progress logger tells the story.
             run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}, "progress": {}}},
         )
-    return summarize(result, settings, time.monotonic() - started)
+    return summarize(result, settings, time.monotonic() - started, log_path)
 
 
-def summarize(result, settings, elapsed: float) -> int:
+def summarize(result, settings, elapsed: float, log_path) -> int:
     import dagster as dg
 
     from orchestration.lib.duckdb_io import connection
@@ -68,6 +74,7 @@ def summarize(result, settings, elapsed: float) -> int:
     for e in warned:
         print(f"  warned  {e.asset_key.to_user_string()} · {e.check_name}: {e.description or ''}"[:300])
     print(f"warehouse: {_rel(settings.duckdb_path)} (schemas raw, staging, intermediate, reference, marts)")
+    print(f"run log (dbt output): {_rel(log_path)}")
     print("Dagster UI: make dev, then http://127.0.0.1:3000")
     print("=" * 78)
     if not result.success:

@@ -11,7 +11,8 @@ import dagster as dg
 class ProgressHandler(logging.Handler):
     def __init__(self, stream=None):
         super().__init__(level=logging.DEBUG)
-        self.stream = stream or sys.stdout
+        # The terminal itself: make run sends sys.stdout (dbt's chatter) to a log file.
+        self.stream = stream or sys.__stdout__
         self.started: dict[str, float] = {}
         self.materialized = 0
         self.checks = 0
