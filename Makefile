@@ -19,7 +19,7 @@ UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --locked --no-sync
 
-.PHONY: help setup manifest run test dev lint format clean corpus
+.PHONY: help setup manifest browser run test dev lint format clean corpus
 
 help:
 	@echo "make run    materialize every asset into $(DUCKDB_PATH) (sources: $(RAW_DIR))"
@@ -41,7 +41,12 @@ manifest: setup
 run: setup
 	@$(RUN) python -m orchestration.cli
 
-test: manifest
+# Headless Chromium (Debian's package) for the scorecard test: the test tooling installs it.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the scorecard test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: manifest browser
 	$(RUN) ruff check orchestration tests
 	$(RUN) pytest
 

@@ -73,8 +73,19 @@ def summarize(result, settings, elapsed: float, log_path) -> int:
         print(f"  FAILED  {e.asset_key.to_user_string()} · {e.check_name}: {e.description or ''}"[:300])
     for e in warned:
         print(f"  warned  {e.asset_key.to_user_string()} · {e.check_name}: {e.description or ''}"[:300])
-    print(f"warehouse: {_rel(settings.duckdb_path)} (schemas raw, staging, intermediate, reference, marts)")
-    print(f"run log (dbt output): {_rel(log_path)}")
+    where = [
+        ("warehouse", settings.duckdb_path, "schemas raw, staging, intermediate, reference, marts"),
+        ("published marts (BI)", settings.marts_path, "read-only; same SQL: marts.<table>"),
+        ("Parquet exports", settings.exports_dir, "one file per mart"),
+        ("quality summary", settings.reports_dir / "quality-summary.md", "read this first; .json beside it"),
+        ("GX Data Docs", settings.reports_dir / "data-docs" / "index.html", ""),
+        ("scorecard", settings.reports_dir / "scorecard" / "index.html", "one page per programme"),
+        ("dbt docs", settings.reports_dir / "dbt-docs" / "index.html", ""),
+        ("run log (dbt output)", log_path, ""),
+    ]
+    for label, path, note in where:
+        state = "" if path.exists() else "  (not produced by this run)"
+        print(f"{label + ':':<22}{_rel(path)}{'  — ' + note if note and not state else ''}{state}")
     print("Dagster UI: make dev, then http://127.0.0.1:3000")
     print("=" * 78)
     if not result.success:

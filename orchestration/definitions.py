@@ -8,6 +8,8 @@ from orchestration.defs.dbt.assets import warehouse_dbt_assets
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.ingest.assets import raw_sources
 from orchestration.defs.publish.assets import dbt_docs, marts_duckdb, parquet_exports
+from orchestration.defs.publish.scorecard import scorecard
+from orchestration.defs.quality import QUALITY_ASSETS, QUALITY_CHECKS
 from orchestration.defs.resources import warehouse_from_env
 from orchestration.lib.progress import progress_logger
 from orchestration.lib.settings import export_for_subprocesses, load_settings
@@ -15,7 +17,16 @@ from orchestration.lib.settings import export_for_subprocesses, load_settings
 export_for_subprocesses(load_settings())
 
 defs = dg.Definitions(
-    assets=[raw_sources, warehouse_dbt_assets, marts_duckdb, parquet_exports, dbt_docs],
+    assets=[
+        raw_sources,
+        warehouse_dbt_assets,
+        *QUALITY_ASSETS,
+        marts_duckdb,
+        parquet_exports,
+        scorecard,
+        dbt_docs,
+    ],
+    asset_checks=QUALITY_CHECKS,
     jobs=[refresh_job],
     sensors=[raw_dir_sensor],
     schedules=[daily_refresh],

@@ -29,3 +29,35 @@ def dbt_manifest() -> Path:
 
     prepare()
     return MANIFEST
+
+
+def make_run(data_dir: Path, raw_dir: Path = RAW_DIR, extra_env: dict[str, str] | None = None):
+    """`make run`, the README's main command, for real, writing into `data_dir`."""
+    import subprocess
+
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DUCKDB_PATH", "MARTS_PATH", "REPORTS_DIR")},
+        "DATA_DIR": str(data_dir),
+        "RAW_DIR": str(raw_dir),
+        "DAGSTER_HOME": str(data_dir / "dagster_home"),
+        **(extra_env or {}),
+    }
+    return subprocess.run(
+        ["make", "--no-print-directory", "run"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory) -> Path:
+    """DATA_DIR of one `make run` on a copy of the shipped sources (shared by the read-only tests)."""
+    data_dir = tmp_path_factory.mktemp("make_run") / "data"
+    raw = data_dir.parent / "raw"
+    shutil.copytree(RAW_DIR, raw)
+    result = make_run(data_dir, raw)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return data_dir

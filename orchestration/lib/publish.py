@@ -73,7 +73,9 @@ def publish_marts(warehouse: Path, target: Path, run_id: str = "") -> Publicatio
                 f'create table "{here}".{PUBLISHED_SCHEMA}.{table} as '
                 f"select * from warehouse.{MARTS_SCHEMA}.{table}"
             )
-            counts[table] = con.execute(f'select count(*) from "{here}".{PUBLISHED_SCHEMA}.{table}').fetchone()[0]
+            counts[table] = con.execute(
+                f'select count(*) from "{here}".{PUBLISHED_SCHEMA}.{table}'
+            ).fetchone()[0]
         # Table and column descriptions travel with the data (dbt persisted them in the warehouse).
         for table, comment in con.execute(
             "select table_name, comment from duckdb_tables() "

@@ -13,8 +13,8 @@ an `error` rule failed and WARN otherwise: `error` blocks publishing, `warn` rep
   `marts/fct_target_attainment`: what reads them (exports, the BI copy, `quality_report`) waits.
 
 Reports: every check stores its suite's result (REPORTS_DIR/quality/<suite>.json) and rewrites
-`quality-summary.{md,json}` and the Data Docs before it returns, so the report exists even when a
-blocking failure skips `quality_report`. `quality_report` (downstream of the guarded marts) then
+`quality-summary.{md,json}` before it returns (and the Data Docs when an `error` rule failed), so
+the report exists even when a blocking failure skips `quality_report`. `quality_report` (downstream of the guarded marts) then
 writes the final report of the run, re-running a suite only if this run did not validate it.
 """
 
@@ -100,7 +100,10 @@ def _make_check(suite: quality.SuiteSpec) -> dg.AssetChecksDefinition:
             reports_dir=reports_dir,
             lock_timeout_s=warehouse.lock_timeout_s,
         )
-        data = quality.write_reports(run_id=context.run.run_id, reports_dir=reports_dir)
+        # The summary always; the Data Docs (about 1 s) only when this failure skips quality_report.
+        data = quality.write_reports(
+            run_id=context.run.run_id, reports_dir=reports_dir, data_docs=bool(result.failed_errors)
+        )
         context.log.info(
             f"{suite.name}: {result.totals()} in {result.timings_s}; reports {data['timings_s']}"
         )

@@ -1,0 +1,158 @@
+"""BI tools read the published marts: through SQLAlchemy + duckdb-engine (what Superset-style tools
+use), read-only, with the README's example queries; and a reader left open never breaks a run."""
+
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import sqlalchemy as sa
+
+from .conftest import PROJECT_DIR, RAW_DIR, make_run
+
+
+def readme_queries() -> dict[str, str]:
+    """The SQL blocks of the README's BI section, by the title above them."""
+    text = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Querying the marts from a BI tool", 1)[1].split("\n## ", 1)[0]
+    return {
+        title.strip(): sql.strip()
+        for title, sql in re.findall(r"^#### (.+?)\n+```sql\n(.+?)```", section, flags=re.S | re.M)
+    }
+
+
+def test_readme_documents_three_queries():
+    assert list(readme_queries()) == [
+        "The scorecard of a programme",
+        "The attainment of one measure across years",
+        "Targets set below the last realisation",
+    ]
+
+
+def test_readme_queries_through_sqlalchemy_read_only(published):
+    engine = sa.create_engine(f"duckdb:///{published / 'marts.duckdb'}", connect_args={"read_only": True})
+    queries = readme_queries()
+    with engine.connect() as con:
+        scorecard = con.execute(sa.text(queries["The scorecard of a programme"])).all()
+        attainment = con.execute(sa.text(queries["The attainment of one measure across years"])).all()
+        below = con.execute(sa.text(queries["Targets set below the last realisation"])).all()
+        assert con.execute(sa.text("select count(*) from marts.fct_indicator_value")).scalar() == 11934
+    assert [tuple(r) for r in scorecard] == [
+        ("P129", 2021, 0, 0, 0, 0, None),
+        ("P129", 2022, 0, 0, 0, 0, None),
+        ("P129", 2023, 1, 1, 1, 0, 1.0),
+        ("P129", 2024, 24, 0, 0, 0, None),
+        ("P129", 2025, 25, 0, 0, 0, None),
+        ("P129", 2026, 24, 0, 0, 0, None),
+        ("P129", 2027, 24, 0, 0, 0, None),
+    ]
+    assert [tuple(r) for r in attainment] == [
+        (2021, None, "5", "PAP-2024-P352", "no_target", None),
+        (2022, None, "6", "PAP-2025", "no_target", None),
+        (2023, "6", "6", "PAP-2025", "met", 1.0),
+        (2024, "7", None, None, "no_realisation", None),
+        (2025, "5", None, None, "no_realisation", None),
+        (2026, "5", None, None, "no_realisation", None),
+        (2027, "5", None, None, "no_realisation", None),
+    ]
+    assert len(below) == 516
+    assert [tuple(r) for r in below if r[0] == "30157"] == [
+        ("30157", 2025, "5", 2023, "6", "less_ambitious"),
+        ("30157", 2026, "5", 2023, "6", "less_ambitious"),
+        ("30157", 2027, "5", 2023, "6", "less_ambitious"),
+    ]
+
+
+def test_the_published_file_cannot_be_written_through_the_read_only_engine(published):
+    engine = sa.create_engine(f"duckdb:///{published / 'marts.duckdb'}", connect_args={"read_only": True})
+    with engine.connect() as con:
+        try:
+            con.execute(sa.text("delete from marts.fct_indicator_value"))
+        except sa.exc.DBAPIError as exc:
+            assert "read-only" in str(exc).lower()
+        else:
+            raise AssertionError("a read-only BI connection could write")
+
+
+def test_parquet_exports_hold_every_mart(published):
+    exports = sorted(p.name for p in (published / "exports").glob("*.parquet"))
+    assert exports == [
+        "dim_document.parquet",
+        "dim_indicator.parquet",
+        "dim_measure.parquet",
+        "dim_objective.parquet",
+        "dim_programme.parquet",
+        "fct_indicator_value.parquet",
+        "fct_target_attainment.parquet",
+        "fct_target_revision.parquet",
+        "fct_target_trajectory.parquet",
+        "rpt_programme_scorecard.parquet",
+    ]
+    count = duckdb.sql(
+        f"select count(*) from '{published / 'exports' / 'fct_indicator_value.parquet'}'"
+    ).fetchone()
+    assert count == (11934,)
+
+
+READER = textwrap.dedent(
+    """
+    import pathlib, sys, time, duckdb
+    path, stop = sys.argv[1], pathlib.Path(sys.argv[2])
+    con = duckdb.connect(path, read_only=True)
+    print("open", flush=True)
+    reads = errors = 0
+    while not stop.exists():
+        try:
+            assert con.execute("select count(*) from marts.fct_indicator_value").fetchone() == (11934,)
+            reads += 1
+        except Exception as exc:
+            errors += 1
+            print("error", exc, flush=True)
+        time.sleep(0.2)
+    print("reads", reads, "errors", errors, flush=True)
+    """
+)
+
+
+def _table(path: Path, table: str) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.sql(f"select * from marts.{table} order by all").fetchall()
+
+
+def test_an_open_reader_never_blocks_a_run_and_keeps_reading(published, tmp_path):
+    marts = published / "marts.duckdb"
+    before = {t: _table(marts, t) for t in ("fct_target_attainment", "dim_measure")}
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(marts), str(stop)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert reader.stdout.readline().strip() == "open"
+        result = make_run(published, published.parent / "raw")  # a whole run while the reader reads
+        stop.touch()
+        out = reader.communicate(timeout=30)[0]
+    finally:
+        reader.kill()
+    assert result.returncode == 0, result.stdout[-3000:]
+    reads, errors = re.fullmatch(r"reads (\d+) errors (\d+)", out.strip().splitlines()[-1]).groups()
+    assert int(errors) == 0 and int(reads) > 10
+    # Same sources, same published tables (idempotent); the run says where BI should look.
+    assert {t: _table(marts, t) for t in before} == before
+    assert "marts.duckdb" in result.stdout
+
+
+def test_raw_sources_untouched_by_the_runs():
+    digests = subprocess.run(
+        ["sha256sum", "pap/2024/000_9fa5ff6774201ab1.txt", "pap/2025/plf-2025-performance.csv"],
+        cwd=RAW_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    readme = (RAW_DIR / "README.md").read_text(encoding="utf-8")
+    for line in digests.splitlines():
+        digest, name = line.split()
+        assert f"`{name}`" in readme and digest in readme
+    assert Path(RAW_DIR / "pap").is_dir()
