@@ -90,9 +90,9 @@ def test_parquet_exports_hold_every_mart(published):
         "fct_target_trajectory.parquet",
         "rpt_programme_scorecard.parquet",
     ]
-    count = duckdb.sql(
-        f"select count(*) from '{published / 'exports' / 'fct_indicator_value.parquet'}'"
-    ).fetchone()
+    parquet = published / "exports" / "fct_indicator_value.parquet"
+    with duckdb.connect() as con:
+        count = con.execute(f"select count(*) from '{parquet}'").fetchone()
     assert count == (11934,)
 
 
