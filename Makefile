@@ -19,7 +19,7 @@ UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --locked --no-sync
 
-.PHONY: help setup manifest browser run test dev lint format clean corpus
+.PHONY: help setup manifest browser run test dev lint format clean corpus bench
 
 help:
 	@echo "make run    materialize every asset into $(DUCKDB_PATH) (sources: $(RAW_DIR))"
@@ -27,6 +27,7 @@ help:
 	@echo "make dev    the Dagster UI on http://127.0.0.1:3000"
 	@echo "make lint   ruff + sqlfluff"
 	@echo "make corpus a synthetic 20-vintage corpus under $(DATA_DIR)/corpus (for make bench)"
+	@echo "make bench  time and measure the job (shipped sources and corpus); prints one table"
 
 # uv itself, then the locked environment (a no-op in about a second when nothing changed).
 setup:
@@ -65,6 +66,10 @@ format: setup
 # A synthetic 20-vintage corpus (plus the shipped sources) under data/corpus/raw, for the benchmark.
 corpus: setup
 	@$(RUN) python -m orchestration.tools.corpus --out $(DATA_DIR)/corpus
+
+# Speed and memory of the whole job on the shipped sources and the corpus; prints one table.
+bench: setup manifest
+	@$(RUN) python -m orchestration.tools.bench
 
 clean:
 	rm -rf "$(DATA_DIR)" dbt_project/target dbt_project/logs

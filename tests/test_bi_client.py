@@ -10,17 +10,9 @@ from pathlib import Path
 import duckdb
 import sqlalchemy as sa
 
-from .conftest import PROJECT_DIR, RAW_DIR, make_run
+from orchestration.lib.bi_queries import readme_queries
 
-
-def readme_queries() -> dict[str, str]:
-    """The SQL blocks of the README's BI section, by the title above them."""
-    text = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
-    section = text.split("## Querying the marts from a BI tool", 1)[1].split("\n## ", 1)[0]
-    return {
-        title.strip(): sql.strip()
-        for title, sql in re.findall(r"^#### (.+?)\n+```sql\n(.+?)```", section, flags=re.S | re.M)
-    }
+from .conftest import RAW_DIR, make_run
 
 
 def test_readme_documents_three_queries():

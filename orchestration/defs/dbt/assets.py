@@ -44,4 +44,49 @@ def warehouse_dbt_assets(
     # profiles.yml reads DUCKDB_PATH: point dbt at the same file as the Python assets.
     os.environ["DUCKDB_PATH"] = warehouse.database
     # Unit tests check the SQL logic on fixtures; they run in `make test`, not in production.
-    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
+    events = list(dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream())
+    # Row counts and a preview for the UI, read once dbt has released the file (dagster-dbt's own
+    # fetch_row_counts would open the warehouse while dbt still holds DuckDB's lock).
+    yield from _with_table_metadata(events, warehouse)
+
+
+def _with_table_metadata(events: list, warehouse: WarehouseResource):
+    from orchestration.lib.settings import load_settings
+
+    docs = load_settings().reports_dir / "dbt-docs" / "index.html"
+    with warehouse.connect(read_only=True) as con:
+        for event in events:
+            if not isinstance(event, dg.Output):
+                yield event
+                continue
+            schema, table = event.output_name.split("__", 1) if "__" in event.output_name else (None, None)
+            extra: dict = {"dbt_docs": dg.MetadataValue.path(str(docs))}
+            if (
+                schema
+                and con.execute(
+                    "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                    [schema, table],
+                ).fetchone()[0]
+            ):
+                extra["dagster/row_count"] = con.execute(
+                    f'select count(*) from "{schema}"."{table}"'
+                ).fetchone()[0]
+                if schema == "marts":
+                    preview = con.execute(f'select * from "{schema}"."{table}" limit 5')
+                    columns = [d[0] for d in preview.description]
+                    extra["preview"] = dg.MetadataValue.md(_md_table(columns, preview.fetchall()))
+            yield dg.Output(
+                value=event.value,
+                output_name=event.output_name,
+                metadata={**event.metadata, **extra},
+                data_version=event.data_version,
+                tags=event.tags,
+            )
+
+
+def _md_table(headers: list[str], rows: list[tuple]) -> str:
+    def cell(value: object) -> str:
+        return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")[:80]
+
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    return "\n".join(lines + ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows])

@@ -70,21 +70,27 @@ def raw_sources(context: dg.AssetExecutionContext, config: IngestConfig, warehou
         )
         unparsed = con.execute(
             "select document_id, source_file, source_line, column_header, value_raw from raw.indicator_cell "
-            "where value_status = 'unparsed' order by document_id, source_line, column_position"
+            "where value_status = 'unparsed' order by document_id, source_line, column_position limit 200"
         ).fetchall()
         documents = con.execute(
             "select document_id, document_type, vintage_year, source_file, cell_count from raw.source_document "
-            "order by document_id"
+            "order by document_id limit 200"
         ).fetchall()
 
+    n_unparsed = dict(status_counts).get("unparsed", 0)  # the listing below stops at 200
     _log_report(context, report)
     yield dg.MaterializeResult(
         asset_key=["raw", "source_document"],
         metadata={
             "dagster/row_count": counts["source_document"],
-            "loaded_this_run": report.loaded,
+            "loaded_this_run": report.loaded[:50],
+            "documents_loaded": len(report.loaded),
+            "cells_loaded": report.cells_loaded,
+            "bytes_parsed": report.bytes_parsed,
+            "parse_seconds": round(report.parse_s, 3),
+            "write_seconds": round(report.write_s, 3),
             "unchanged": len(report.unchanged),
-            "removed": report.removed,
+            "removed": report.removed[:50],
             "documents": dg.MetadataValue.md(
                 _md_table(["document", "type", "vintage", "file", "cells"], documents)
             ),
@@ -128,11 +134,11 @@ def raw_sources(context: dg.AssetExecutionContext, config: IngestConfig, warehou
     yield dg.AssetCheckResult(
         check_name="no_unparsed_cells",
         asset_key=["raw", "indicator_cell"],
-        passed=not unparsed,
+        passed=n_unparsed == 0,
         severity=dg.AssetCheckSeverity.WARN,
-        description=f"{len(unparsed)} cell(s) not recognised" if unparsed else "every cell classified",
+        description=f"{n_unparsed} cell(s) not recognised" if n_unparsed else "every cell classified",
         metadata={
-            "unparsed": len(unparsed),
+            "unparsed": n_unparsed,
             "cells": dg.MetadataValue.md(
                 _md_table(["document", "file", "line", "column", "value_raw"], unparsed[:200])
             ),

@@ -1,0 +1,246 @@
+"""`make bench`: the job's speed and memory, measured, printed as one table, kept for comparison.
+
+For the shipped sources (`raw/`) and the synthetic corpus (`make corpus`: data/corpus/raw), each in
+a folder of its own under data/bench/ (copies: `raw/` is never touched):
+  cold       a first `python -m orchestration.cli` run on an empty DATA_DIR and DAGSTER_HOME,
+  no-change  the same run again,
+  +1 doc     a run after one new document lands in RAW_DIR.
+Each run is a separate process; its wall time and peak RSS (largest process of its tree) are
+measured from outside, its stage times come from the run record the CLI writes. Also measured: the
+import floor (dagster, dagster_dbt, dbt, great_expectations in one fresh process), the text parser
+alone on one core, and the README's BI queries on the published marts (median of 10).
+Prints figures; asserts nothing. Results: data/bench/results.json (history kept in results.jsonl).
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from orchestration.lib.settings import PROJECT_DIR
+
+BENCH_DIR = PROJECT_DIR / "data" / "bench"
+STAGES = {
+    "parse": lambda steps, ingest: ingest.get("parse_seconds", 0.0),
+    "load": lambda steps, ingest: ingest.get("write_seconds", 0.0),
+    "dbt": lambda steps, ingest: _sum(steps, r"^warehouse_dbt_assets$"),
+    "checks": lambda steps, ingest: _sum(steps, r"_gx_"),
+    "publish": lambda steps, ingest: _sum(steps, r"^publish__(marts_duckdb|parquet_exports)$"),
+    "reports": lambda steps, ingest: _sum(
+        steps, r"^(quality__quality_report|publish__scorecard|publish__dbt_docs)$"
+    ),
+}
+GIB = 1024**3
+
+
+def _sum(steps: dict[str, float], pattern: str) -> float:
+    return sum(v for k, v in steps.items() if re.search(pattern, k))
+
+
+def _measure(argv: list[str], env: dict[str, str]) -> tuple[float, int, subprocess.CompletedProcess]:
+    """Wall seconds and peak RSS (bytes) of a command, run in a fresh process of its own so that
+    RUSAGE_CHILDREN covers that command's tree only."""
+    probe = (
+        "import json, resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "wall = time.perf_counter() - t\n"
+        "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024\n"
+        "print(json.dumps({'wall': wall, 'rss': rss, 'rc': p.returncode, 'out': p.stdout[-4000:], 'err': p.stderr[-4000:]}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, *argv], env=env, capture_output=True, text=True)
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    proc = subprocess.CompletedProcess(argv, data["rc"], data["out"], data["err"])
+    return data["wall"], data["rss"], proc
+
+
+def import_floor() -> float:
+    code = (
+        "import time; t = time.perf_counter()\n"
+        "import dagster, dagster_dbt, dbt.cli.main, great_expectations\n"
+        "print(time.perf_counter() - t)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return float(out.strip().splitlines()[-1])
+
+
+def run_job(data_dir: Path, raw_dir: Path) -> dict:
+    env = {
+        **os.environ,
+        "DATA_DIR": str(data_dir),
+        "RAW_DIR": str(raw_dir),
+        "DAGSTER_HOME": str(data_dir / "dagster_home"),
+        "DO_NOT_TRACK": "1",
+    }
+    for var in ("DUCKDB_PATH", "MARTS_PATH", "REPORTS_DIR", "EXPORTS_DIR"):
+        env.pop(var, None)
+    (data_dir / "dagster_home").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(PROJECT_DIR / "dagster.yaml", data_dir / "dagster_home" / "dagster.yaml")
+    wall, rss, proc = _measure([sys.executable, "-m", "orchestration.cli"], env)
+    if proc.returncode != 0:
+        print(proc.stdout[-3000:], proc.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"the job failed on {raw_dir} (exit {proc.returncode})")
+    record = json.loads((data_dir / "logs" / "last-run.json").read_text())
+    steps, ingest = record["steps"], record["ingest"]
+    stages = {name: round(fn(steps, ingest), 2) for name, fn in STAGES.items()}
+    cells = int(ingest.get("cells_loaded", 0))
+    return {
+        "wall_s": round(wall, 2),
+        "peak_rss_mib": round(rss / 2**20),
+        "stages_s": stages,
+        "documents_loaded": int(ingest.get("documents_loaded", 0)),
+        "cells_loaded": cells,
+        "ingest_cells_per_s": round(cells / (stages["parse"] + stages["load"])) if cells else None,
+    }
+
+
+def parser_speed(raw_dir: Path, limit_bytes: int = 20_000_000) -> dict:
+    """The Farandole parser alone, on one core, over the text files of a corpus."""
+    from orchestration.lib.farandole import read_farandole
+
+    files = sorted(raw_dir.rglob("*.txt"))
+    blobs, total = [], 0
+    for path in files:
+        data = path.read_bytes()
+        blobs.append((path, data))
+        total += len(data)
+        if total >= limit_bytes:
+            break
+    start = time.process_time()
+    cells = sum(len(read_farandole(path, data).cells) for path, data in blobs)
+    seconds = time.process_time() - start
+    return {"files": len(blobs), "mb": round(total / 1e6, 2), "cpu_s": round(seconds, 3),
+            "mb_per_s": round(total / 1e6 / seconds, 2), "cells": cells}  # fmt: skip
+
+
+def bi_queries(marts: Path) -> dict[str, float]:
+    import duckdb
+
+    from orchestration.lib.bi_queries import readme_queries
+
+    timings = {}
+    with duckdb.connect(str(marts), read_only=True) as con:
+        for title, sql in readme_queries().items():
+            samples = []
+            for _ in range(10):
+                start = time.perf_counter()
+                con.execute(sql).fetchall()
+                samples.append((time.perf_counter() - start) * 1000)
+            timings[title] = round(statistics.median(samples), 2)
+    return timings
+
+
+def new_document(raw_dir: Path) -> Path:
+    """One new document: the shipped PAP 2024 P352 export, as if it were the 2031 vintage."""
+    seed = PROJECT_DIR / "raw" / "pap" / "2024" / "000_9fa5ff6774201ab1.txt"
+    target = raw_dir / "pap" / "2031" / "bench-new-document.txt"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(seed.read_text(encoding="utf-8").replace("annee#2024", "annee#2031"), encoding="utf-8")
+    return target
+
+
+def bench_corpus(name: str, source_raw: Path) -> dict:
+    home = BENCH_DIR / name
+    shutil.rmtree(home, ignore_errors=True)
+    raw_dir, data_dir = home / "raw", home / "data"
+    shutil.copytree(source_raw, raw_dir)
+    print(f"[{name}] cold run …", flush=True)
+    cold = run_job(data_dir, raw_dir)
+    print(f"[{name}] no-change run …", flush=True)
+    no_change = run_job(data_dir, raw_dir)
+    new_document(raw_dir)
+    print(f"[{name}] run after one new document …", flush=True)
+    plus_one = run_job(data_dir, raw_dir)
+    return {
+        "source_files": sum(1 for p in raw_dir.rglob("*") if p.is_file() and not p.name.endswith(".md")),
+        "cold": cold,
+        "no_change": no_change,
+        "plus_one_document": plus_one,
+        "bi_queries_ms": bi_queries(data_dir / "marts.duckdb"),
+        "parser": parser_speed(raw_dir),
+    }
+
+
+def print_table(results: dict) -> None:
+    floor = results["import_floor_s"]
+    print()
+    print(f"import floor (dagster, dagster_dbt, dbt, great_expectations): {floor:.1f} s")
+    header = (
+        f"{'corpus':<10}{'run':<11}{'wall s':>8}{'RSS MiB':>9}{'docs':>6}{'cells':>9}{'cells/s':>9}  "
+        + "".join(f"{s:>8}" for s in STAGES)
+    )
+    print(header)
+    print("-" * len(header))
+    for corpus in ("shipped", "corpus20"):
+        if corpus not in results:
+            continue
+        r = results[corpus]
+        for label, key in (("cold", "cold"), ("no-change", "no_change"), ("+1 doc", "plus_one_document")):
+            run = r[key]
+            stages = "".join(f"{run['stages_s'][s]:>8.1f}" for s in STAGES)
+            print(
+                f"{corpus:<10}{label:<11}{run['wall_s']:>8.1f}{run['peak_rss_mib']:>9}{run['documents_loaded']:>6}"
+                f"{run['cells_loaded']:>9}{(run['ingest_cells_per_s'] or 0):>9}  {stages}"
+            )
+    print()
+    for corpus in ("shipped", "corpus20"):
+        if corpus in results:
+            p = results[corpus]["parser"]
+            q = results[corpus]["bi_queries_ms"]
+            print(f"{corpus}: text parser {p['mb_per_s']} MB/s on one core ({p['mb']} MB, {p['files']} files); "
+                  f"BI queries median of 10: " + ", ".join(f"{v} ms" for v in q.values()))  # fmt: skip
+    if "corpus20" in results and "shipped" in results:
+        big, small = results["corpus20"], results["shipped"]
+        checks = [
+            ("20-vintage cold ≤ 2 × shipped cold", big["cold"]["wall_s"], 2 * small["cold"]["wall_s"]),
+            ("20-vintage cold ≤ 180 s", big["cold"]["wall_s"], 180),
+            ("+1 doc ≤ 1.3 × no-change (20 vintages)", big["plus_one_document"]["wall_s"], 1.3 * big["no_change"]["wall_s"]),
+            ("no-change ≤ 2.5 × import floor (20 vintages)", big["no_change"]["wall_s"], 2.5 * floor),
+            ("peak RSS ≤ 2 GiB", max(big[k]["peak_rss_mib"] for k in ("cold", "no_change", "plus_one_document")), 2048),
+            ("each BI query ≤ 100 ms (20 vintages)", max(big["bi_queries_ms"].values()), 100),
+        ]  # fmt: skip
+        print()
+        for label, value, limit in checks:
+            print(f"  {'met    ' if value <= limit else 'NOT MET'}  {label}: {value:.1f} vs {limit:.1f}")
+        parser = big["parser"]["mb_per_s"]
+        print(f"  {'met    ' if parser >= 5 else 'NOT MET'}  text parser ≥ 5 MB/s: {parser}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", default=str(PROJECT_DIR / "data" / "corpus" / "raw"))
+    parser.add_argument("--shipped-only", action="store_true", help="skip the 20-vintage corpus")
+    args = parser.parse_args()
+    corpus = Path(args.corpus)
+    if not args.shipped_only and not corpus.is_dir():
+        raise SystemExit(f"{corpus} does not exist: run `make corpus` first (or --shipped-only)")
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_DIR, capture_output=True, text=True
+    )
+    results: dict = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": commit.stdout.strip(),
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "import_floor_s": round(import_floor(), 2),
+    }
+    results["shipped"] = bench_corpus("shipped", PROJECT_DIR / "raw")
+    if not args.shipped_only:
+        results["corpus20"] = bench_corpus("corpus20", corpus)
+    (BENCH_DIR / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    with open(BENCH_DIR / "results.jsonl", "a", encoding="utf-8") as history:
+        history.write(json.dumps(results, ensure_ascii=False) + "\n")
+    print_table(results)
+    print(f"\nresults: {BENCH_DIR / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

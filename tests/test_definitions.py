@@ -1,0 +1,90 @@
+"""The Dagster definitions as the UI shows them: every asset key, its group and kinds, and the checks.
+A snapshot: an accidental rename or regrouping shows up here, in review, before BI notices."""
+
+import dagster as dg
+
+from orchestration.definitions import defs
+
+ASSETS = {
+    "intermediate/int_indicator_cells_crosswalked": ("warehouse", ("dbt", "duckdb")),
+    "intermediate/int_indicator_values_deduplicated": ("warehouse", ("dbt", "duckdb")),
+    "intermediate/int_measure_directions_assigned": ("warehouse", ("dbt", "duckdb")),
+    "intermediate/int_measures_described": ("warehouse", ("dbt", "duckdb")),
+    "intermediate/int_realisations_latest": ("warehouse", ("dbt", "duckdb")),
+    "intermediate/int_targets_selected": ("warehouse", ("dbt", "duckdb")),
+    "marts/dim_document": ("warehouse", ("dbt", "duckdb")),
+    "marts/dim_indicator": ("warehouse", ("dbt", "duckdb")),
+    "marts/dim_measure": ("warehouse", ("dbt", "duckdb")),
+    "marts/dim_objective": ("warehouse", ("dbt", "duckdb")),
+    "marts/dim_programme": ("warehouse", ("dbt", "duckdb")),
+    "marts/fct_indicator_value": ("warehouse", ("dbt", "duckdb")),
+    "marts/fct_target_attainment": ("warehouse", ("dbt", "duckdb")),
+    "marts/fct_target_revision": ("warehouse", ("dbt", "duckdb")),
+    "marts/fct_target_trajectory": ("warehouse", ("dbt", "duckdb")),
+    "marts/rpt_programme_scorecard": ("warehouse", ("dbt", "duckdb")),
+    "publish/dbt_docs": ("publish", ("dbt",)),
+    "publish/marts_duckdb": ("publish", ("duckdb",)),
+    "publish/parquet_exports": ("publish", ("parquet",)),
+    "publish/scorecard": ("publish", ("html",)),
+    "quality/quality_report": ("quality", ("gx",)),
+    "raw/indicator_cell": ("ingest", ("duckdb", "python")),
+    "raw/indicator_methodology": ("ingest", ("duckdb", "python")),
+    "raw/rejected_document": ("ingest", ("duckdb", "python")),
+    "raw/source_document": ("ingest", ("duckdb", "python")),
+    "reference/ref_direction_default": ("warehouse", ("dbt", "duckdb")),
+    "reference/ref_indicator_crosswalk": ("warehouse", ("dbt", "duckdb")),
+    "reference/ref_measure_direction": ("warehouse", ("dbt", "duckdb")),
+    "reference/ref_unit": ("warehouse", ("dbt", "duckdb")),
+    "staging/stg_raw__indicator_cells": ("warehouse", ("dbt", "duckdb")),
+    "staging/stg_raw__indicator_methodology": ("warehouse", ("dbt", "duckdb")),
+    "staging/stg_raw__rejected_documents": ("warehouse", ("dbt", "duckdb")),
+    "staging/stg_raw__source_documents": ("warehouse", ("dbt", "duckdb")),
+}
+N_CHECKS = 153
+# The GX suites and the ingestion checks, by name (the dbt data tests are checks too).
+CUSTOM_CHECKS = [
+    "marts/dim_indicator:gx_dim_indicator",
+    "marts/fct_indicator_value:gx_fct_indicator_value",
+    "marts/fct_target_attainment:gx_fct_target_attainment",
+    "raw/indicator_cell:gx_raw_indicator_cell",
+    "raw/indicator_cell:no_unparsed_cells",
+    "raw/rejected_document:no_rejected_documents",
+]
+
+
+def test_asset_keys_groups_and_kinds():
+    graph = defs.resolve_asset_graph()
+    found = {
+        key.to_user_string(): (graph.get(key).group_name, tuple(sorted(graph.get(key).kinds)))
+        for key in graph.get_all_asset_keys()
+        if graph.get(key).is_materializable
+    }
+    assert found == ASSETS
+
+
+def test_checks():
+    graph = defs.resolve_asset_graph()
+    checks = sorted(f"{k.asset_key.to_user_string()}:{k.name}" for k in graph.asset_check_keys)
+    assert len(checks) == N_CHECKS
+    assert [c for c in checks if c.split(":")[1].startswith(("gx_", "no_"))] == CUSTOM_CHECKS
+    # The checks that guard what BI reads are blocking.
+    gx = [k for k in graph.asset_check_keys if k.name.startswith("gx_")]
+    assert len(gx) == 4 and all(graph.get_check_spec(k).blocking for k in gx)
+
+
+def test_every_asset_explains_itself():
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if not node.is_materializable:
+            continue
+        assert node.description, f"{key.to_user_string()} has no description"
+        assert node.owners and all(o.startswith("team:") for o in node.owners), key
+        assert node.group_name in ("ingest", "warehouse", "quality", "publish"), key
+
+
+def test_jobs_sensor_schedule_and_executor():
+    assert defs.resolve_job_def("refresh_warehouse") is not None
+    assert [s.name for s in defs.sensors] == ["raw_dir_sensor"]
+    assert [s.name for s in defs.schedules] == ["daily_refresh"]
+    assert defs.executor is dg.in_process_executor
