@@ -49,7 +49,7 @@ browser:
 
 test: manifest browser
 	$(RUN) ruff check orchestration tests
-	$(RUN) pytest
+	$(RUN) pytest --durations=15
 
 dev: manifest
 	$(RUN) dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000

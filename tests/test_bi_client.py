@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import duckdb
+import pytest
 import sqlalchemy as sa
 
 from orchestration.lib.bi_queries import readme_queries
@@ -23,8 +24,15 @@ def test_readme_documents_three_queries():
     ]
 
 
-def test_readme_queries_through_sqlalchemy_read_only(published):
+@pytest.fixture
+def engine(published):
+    """What a Superset-style tool holds: a SQLAlchemy engine on the published file, read-only."""
     engine = sa.create_engine(f"duckdb:///{published / 'marts.duckdb'}", connect_args={"read_only": True})
+    yield engine
+    engine.dispose()  # DuckDB refuses a second connection of another configuration in one process
+
+
+def test_readme_queries_through_sqlalchemy_read_only(engine):
     queries = readme_queries()
     with engine.connect() as con:
         scorecard = con.execute(sa.text(queries["The scorecard of a programme"])).all()
@@ -57,8 +65,7 @@ def test_readme_queries_through_sqlalchemy_read_only(published):
     ]
 
 
-def test_the_published_file_cannot_be_written_through_the_read_only_engine(published):
-    engine = sa.create_engine(f"duckdb:///{published / 'marts.duckdb'}", connect_args={"read_only": True})
+def test_the_published_file_cannot_be_written_through_the_read_only_engine(engine):
     with engine.connect() as con:
         try:
             con.execute(sa.text("delete from marts.fct_indicator_value"))

@@ -8,6 +8,7 @@ good version in place.
 """
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,6 +103,8 @@ def publish_marts(warehouse: Path, target: Path, run_id: str = "") -> Publicatio
     finally:
         con.close()
     _fsync(building)
+    # Fault-injection point for the kill -9 tests: a pause between building and renaming.
+    time.sleep(float(os.environ.get("FAULT_INJECT_PUBLISH_PAUSE_S", "0")))
     os.replace(building, target)
     _fsync(target.parent)
     return Publication(target, counts, now)
