@@ -124,9 +124,8 @@ def test_a_locked_warehouse_fails_the_run_in_bounded_time_naming_the_lock(data_d
     )
     try:
         assert holder.stdout.readline().strip() == "ok"
-        started = time.monotonic()
+        # A hang would trip make_run's own timeout; the message says how long the run waited.
         result = make_run(data_dir, raw_dir, extra_env={"DUCKDB_LOCK_TIMEOUT": "3"})
-        elapsed = time.monotonic() - started
     finally:
         holder.kill()
         holder.wait()
@@ -134,4 +133,3 @@ def test_a_locked_warehouse_fails_the_run_in_bounded_time_naming_the_lock(data_d
     output = result.stdout + result.stderr
     assert f"is locked by process {holder.pid}" in output
     assert "waited 3 s" in output
-    assert elapsed < 120

@@ -228,7 +228,6 @@ def test_vintage_folder_must_match_the_document(raw_copy, tmp_path):
 def test_a_locked_warehouse_fails_with_a_message_naming_the_lock(tmp_path):
     import subprocess
     import sys
-    import time
 
     db = tmp_path / "w.duckdb"
     holder = subprocess.Popen(
@@ -241,10 +240,8 @@ def test_a_locked_warehouse_fails_with_a_message_naming_the_lock(tmp_path):
     )
     try:
         assert holder.stdout.readline().strip() == b"ok"
-        started = time.monotonic()
-        with pytest.raises(WarehouseLockedError, match=r"is locked by process \d+"):
+        with pytest.raises(WarehouseLockedError, match=r"is locked by process \d+ .* waited 2 s"):
             connect(db, timeout_s=1.5)
-        assert time.monotonic() - started < 15
     finally:
         holder.kill()
         holder.wait()

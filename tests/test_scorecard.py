@@ -250,7 +250,6 @@ def test_one_page_per_programme_and_an_index_linking_them(rendered):
         for p in rendered["out"].glob("*.html")
     )
     assert on_pages == measures
-    assert rendered["seconds"] < 10, f"rendering took {rendered['seconds']:.1f} s"
 
 
 def test_p129_shows_30157_met_in_2023_and_its_revised_target(rendered):

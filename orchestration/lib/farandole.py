@@ -51,6 +51,8 @@ from orchestration.lib.records import (
 
 SOURCE_FORMAT = "farandole_text"
 DOCUMENT_TYPES = ("PAP", "RAP")
+# The real export of a programme has a few hundred lines (448 for P352), the largest a few thousand.
+MAX_LINES = 200_000
 
 # What surrounds a line's content and is not content: ASCII whitespace, no-break spaces, BOM.
 _WS = " \t\r\n\x0b\x0c\xa0\u2007\u202f\ufeff"
@@ -100,6 +102,14 @@ def read_farandole(
     text, encoding = decode_source(data, path)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    breaks = text.count("\n")
+    if breaks >= MAX_LINES:
+        # Each line costs ~100 bytes of bookkeeping: 50 MB of short lines would take gigabytes.
+        raise SourceFormatError(
+            path,
+            None,
+            f"{breaks + 1} lines: not a Farandole export of one programme (at most {MAX_LINES:,} lines)",
+        )
     lines = text.split("\n")
     if len(lines) > 1 and lines[-1] == "":
         lines.pop()  # the final line break ends the last line, it does not open a new one

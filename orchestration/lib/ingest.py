@@ -169,6 +169,14 @@ def discover(raw_dir: Path) -> tuple[list[SourceFile], list[Rejection]]:
     root = raw_dir.resolve()
     for dirpath, dirnames, filenames in os.walk(raw_dir, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+            # os.walk does not enter a linked folder: say so rather than drop its files silently.
+            dirnames.remove(name)
+            link = Path(dirpath) / name
+            relpath = link.relative_to(raw_dir).as_posix()
+            refused.append(
+                Rejection(relpath, f"{relpath}: refused: link to the folder {link.resolve()}, not followed")
+            )
         for name in sorted(filenames):
             path = Path(dirpath) / name
             relpath = path.relative_to(raw_dir).as_posix()
@@ -177,7 +185,16 @@ def discover(raw_dir: Path) -> tuple[list[SourceFile], list[Rejection]]:
             try:
                 path.resolve().relative_to(root)
             except ValueError:
-                refused.append(Rejection(relpath, f"refused: link to {path.resolve()}, outside RAW_DIR"))
+                refused.append(
+                    Rejection(relpath, f"{relpath}: refused: link to {path.resolve()}, outside RAW_DIR")
+                )
+                continue
+            if not path.is_file():  # a pipe would block the read forever
+                refused.append(
+                    Rejection(
+                        relpath, f"{relpath}: refused: not a regular file (pipe, device or broken link)"
+                    )
+                )
                 continue
             parts = relpath.split("/")
             suffix = path.suffix.lower()
@@ -186,11 +203,15 @@ def discover(raw_dir: Path) -> tuple[list[SourceFile], list[Rejection]]:
                 or parts[0].upper() not in ("PAP", "RAP")
                 or not re.fullmatch(r"(19|20)\d\d", parts[1])
             ):
-                refused.append(Rejection(relpath, "refused: not in a <pap|rap>/<vintage year>/ folder"))
+                refused.append(
+                    Rejection(relpath, f"{relpath}: refused: not in a <pap|rap>/<vintage year>/ folder")
+                )
                 continue
             if suffix not in FORMAT_BY_SUFFIX:
                 refused.append(
-                    Rejection(relpath, f"refused: unknown source format {suffix or '(no extension)'}")
+                    Rejection(
+                        relpath, f"{relpath}: refused: unknown source format {suffix or '(no extension)'}"
+                    )
                 )
                 continue
             files.append(
@@ -231,15 +252,66 @@ def _parsed_values(raw: str) -> tuple:
     return tuple(getattr(cell, name) for name in _PARSED_FIELDS)
 
 
-class _Batch:
-    """Rows of every document (re)loaded by one run, in columns, written in one transaction: per
-    document statements cost ~100 ms each, which a 3,000-file corpus cannot afford."""
+CHUNK_CELLS = 250_000  # rows held in memory before they are written (inside the run's transaction)
 
-    def __init__(self) -> None:
-        self.cells: dict[str, list] = {name: [] for name in CELL_COLUMNS}
-        self.methodology: dict[str, list] = {name: [] for name in METHODOLOGY_COLUMNS}
+
+class _Batch:
+    """Rows of the documents (re)loaded by one run, in columns, written in one transaction opened at
+    the first write: per-document statements cost ~100 ms each, which a 3,000-file corpus cannot
+    afford, and chunks of CHUNK_CELLS keep memory bounded whatever the corpus size."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.in_transaction = False
+        self.write_s = 0.0  # time spent writing, for the report
         self.documents: list[tuple] = []
         self.source_files: list[str] = []
+        self._start_chunk()
+
+    def _start_chunk(self) -> None:
+        self.cells: dict[str, list] = {name: [] for name in CELL_COLUMNS}
+        self.methodology: dict[str, list] = {name: [] for name in METHODOLOGY_COLUMNS}
+        self.chunk_ids: list[str] = []
+        self.chunk_files: list[str] = []
+
+    def begin(self) -> None:
+        if not self.in_transaction:
+            self.con.execute("begin transaction")
+            self.in_transaction = True
+
+    def delete(self, document_ids: list[str], source_files: list[str]) -> None:
+        """Old rows of these documents; by file too, as a reloaded file may have had another id."""
+        self.begin()
+        for table in ("indicator_cell", "indicator_methodology", "source_document"):
+            self.con.execute(
+                f"delete from raw.{table} where document_id in (select unnest(?)) "
+                "or source_file in (select unnest(?))",
+                [document_ids, source_files],
+            )
+
+    def flush(self) -> None:
+        if not self.chunk_ids:
+            return
+        started = time.perf_counter()
+        self.delete(self.chunk_ids, self.chunk_files)
+        con = self.con
+        con.register("cells_df", pd.DataFrame(self.cells))
+        con.execute(f"insert into raw.indicator_cell ({', '.join(CELL_COLUMNS)}) select * from cells_df")
+        con.unregister("cells_df")
+        if self.methodology["document_id"]:
+            con.register("methodology_df", pd.DataFrame(self.methodology))
+            con.execute(
+                f"insert into raw.indicator_methodology ({', '.join(METHODOLOGY_COLUMNS)}) "
+                "select * from methodology_df"
+            )
+            con.unregister("methodology_df")
+        self._start_chunk()
+        self.write_s += time.perf_counter() - started
+
+    def rollback(self) -> None:
+        if self.in_transaction:
+            self.con.execute("rollback")
+            self.in_transaction = False
 
     def add(
         self, source: SourceFile, doc: ParsedDocument, document_id: str, sha: str, size: int, now
@@ -285,6 +357,10 @@ class _Batch:
             )
         )
         self.source_files.append(source.relpath)
+        self.chunk_ids.append(document_id)
+        self.chunk_files.append(source.relpath)
+        if len(cells["document_id"]) >= CHUNK_CELLS:
+            self.flush()
 
 
 METHODOLOGY_COLUMNS = (
@@ -332,8 +408,39 @@ def ingest(
     claimed = {
         doc_id: source_file for doc_id, (source_file, _sha) in loaded.items() if source_file in present
     }
-    batch = _Batch()
+    batch = _Batch(con)
 
+    try:
+        _scan(files, report, loaded_by_file, previously_rejected, claimed, batch, now)
+    except BaseException:
+        batch.rollback()
+        raise
+    # Whatever was loaded before and is neither reloaded nor unchanged now (file gone, now broken,
+    # or now claiming another id) leaves the raw schema: it reflects RAW_DIR as it is.
+    kept = set(report.loaded) | set(report.unchanged)
+    for doc_id, (source_file, _sha) in loaded.items():
+        in_scope = only_set is None or source_file in only_set
+        if in_scope and doc_id not in kept:
+            report.removed.append(doc_id)
+
+    report.rejected = refused + report.rejected
+    scanned, written_while_scanning = time.perf_counter(), batch.write_s
+    _write(con, batch, report, now, only_set)
+    report.parse_s = scanned - started - written_while_scanning
+    report.write_s = time.perf_counter() - scanned + written_while_scanning
+    return report
+
+
+def _scan(
+    files: list[SourceFile],
+    report: IngestReport,
+    loaded_by_file: dict[str, tuple[str, str]],
+    previously_rejected: dict[str, tuple],
+    claimed: dict[str, str],
+    batch: _Batch,
+    now: datetime,
+) -> None:
+    """Read, hash and parse each file that changed; queue what is good, record what is not."""
     for source in files:
         try:
             if source.path.stat().st_size > MAX_FILE_BYTES:
@@ -360,6 +467,10 @@ def ingest(
             report.rejected.append(Rejection(source.relpath, f"{where}: {exc.message}", exc.line, sha))
             continue
         document_id = document_id_for(source, doc)
+        if not doc.cells:  # a header alone (a cut download) would replace a document by nothing
+            message = "no indicator cell in the file (empty or truncated export?)"
+            report.rejected.append(Rejection(source.relpath, f"{source.relpath}: {message}", None, sha))
+            continue
         holder = claimed.get(document_id)
         if holder is not None and holder != source.relpath:
             report.rejected.append(
@@ -379,20 +490,6 @@ def ingest(
         report.bytes_parsed += len(data)
         del doc, data
 
-    # Whatever was loaded before and is neither reloaded nor unchanged now (file gone, now broken,
-    # or now claiming another id) leaves the raw schema: it reflects RAW_DIR as it is.
-    kept = set(report.loaded) | set(report.unchanged)
-    for doc_id, (source_file, _sha) in loaded.items():
-        in_scope = only_set is None or source_file in only_set
-        if in_scope and doc_id not in kept:
-            report.removed.append(doc_id)
-
-    report.rejected = refused + report.rejected
-    report.parse_s = time.perf_counter() - started
-    _write(con, batch, report, now, only_set)
-    report.write_s = time.perf_counter() - started - report.parse_s
-    return report
-
 
 def _write(
     con: duckdb.DuckDBPyConnection,
@@ -401,31 +498,13 @@ def _write(
     now: datetime,
     only_set: set[str] | None,
 ) -> None:
-    """One transaction: a run killed half-way leaves the raw schema as it was before the run."""
-    stale = sorted(set(report.loaded) | set(report.removed))
-    con.execute("begin transaction")
+    """Finish the run's one transaction: a run killed half-way leaves the raw schema as it was."""
     try:
-        if stale or batch.source_files:
-            for table in ("indicator_cell", "indicator_methodology", "source_document"):
-                # A reloaded file may have been known under another id (its header changed): by file too.
-                con.execute(
-                    f"delete from raw.{table} where document_id in (select unnest(?)) "
-                    "or source_file in (select unnest(?))",
-                    [stale, batch.source_files],
-                )
+        batch.flush()
+        if report.removed:
+            batch.delete(sorted(report.removed), [])
+        batch.begin()
         if batch.documents:
-            cells = pd.DataFrame(batch.cells)
-            con.register("cells_df", cells)
-            con.execute(f"insert into raw.indicator_cell ({', '.join(CELL_COLUMNS)}) select * from cells_df")
-            con.unregister("cells_df")
-            if batch.methodology["document_id"]:
-                methodology = pd.DataFrame(batch.methodology)
-                con.register("methodology_df", methodology)
-                con.execute(
-                    f"insert into raw.indicator_methodology ({', '.join(METHODOLOGY_COLUMNS)}) "
-                    "select * from methodology_df"
-                )
-                con.unregister("methodology_df")
             con.executemany(
                 "insert into raw.source_document values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 batch.documents,
@@ -443,8 +522,9 @@ def _write(
                 [r.source_file, r.document_id, r.sha256, r.error_line, r.error, now],
             )
         con.execute("commit")
+        batch.in_transaction = False
     except BaseException:
-        con.execute("rollback")
+        batch.rollback()
         raise
 
 

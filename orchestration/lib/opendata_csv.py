@@ -60,26 +60,21 @@ def _normalise(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+_ID_RE = re.compile(r"([0-9]{1,18})(?:\.0+)?")  # ASCII digits only; 18 digits fit a BIGINT
+
+
 def _sub_indicator_id(raw: str, path: Path | str, line: int, record: int) -> int | None:
-    """'21046.0' (the file went through pandas) -> 21046; '' -> None; anything else is an error."""
+    """'21046.0' (the file went through pandas) -> 21046; '' -> None; anything else is an error
+    ('1e10', '-5', '1_000', other scripts' digits, ids too long for the warehouse's BIGINT)."""
     text = raw.strip()
     if not text:
         return None
-    if text.endswith(".0") and text[:-2].isdecimal():  # the common case, without an exception
-        return int(text[:-2])
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        number = float(text)
-    except ValueError:
-        number = None
-    if number is None or not number.is_integer():
+    match = _ID_RE.fullmatch(text)
+    if match is None:
         raise SourceFormatError(
             path, line, f"record {record}: 'Code Sous Indicateur' is not an integer id: {raw!r}"
         )
-    return int(number)
+    return int(match[1])
 
 
 def _read_header(
@@ -167,7 +162,7 @@ def read_opendata_csv(path: Path, data: bytes | None = None) -> ParsedDocument:
     positions: dict[str, int] = {}
     line = 1 + _header_line_breaks(names)  # last physical line consumed so far
     previous_line_num = reader.line_num
-    record = 0
+    record = record_start = 0
     while True:
         start = line + 1
         try:
@@ -190,6 +185,7 @@ def read_opendata_csv(path: Path, data: bytes | None = None) -> ParsedDocument:
         if not row:  # a blank line
             continue
         record += 1
+        record_start = start
         if len(row) != width:
             raise SourceFormatError(
                 path, start, f"record {record} has {len(row)} fields, the header has {width}"
@@ -239,6 +235,14 @@ def read_opendata_csv(path: Path, data: bytes | None = None) -> ParsedDocument:
         for column_position, index, header, year, kind in year_columns:
             # Positional arguments: keywords cost a third more per cell.
             append(CellRecord(*shared, column_position, header, year, kind, row[index], sub_id, ref, green))
+    if record and not text.endswith(("\n", "\r")):
+        # A published export ends with a line break: one that stops mid-line was cut, and a cut
+        # inside the last field would silently shorten a value ('1 941,9' -> '1 94').
+        raise SourceFormatError(
+            path,
+            record_start,
+            f"record {record} does not end with a line break: the file was truncated in its last record?",
+        )
     return doc
 
 

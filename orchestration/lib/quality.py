@@ -18,6 +18,7 @@ the warehouse through a read-only DuckDB connection, with the stewards' reviewed
 """
 
 import csv
+import html
 import json
 import math
 import os
@@ -719,7 +720,8 @@ def _rules_in_suite_files() -> set[str]:
 
 
 def _md_cell(value: Any) -> str:
-    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+    # Source text is data: escaped, so markup in a label stays inert in any Markdown viewer.
+    return "" if value is None else html.escape(str(value)).replace("|", "\\|").replace("\n", " ")
 
 
 def md_table(headers: list[str], rows: list[list[Any]]) -> str:

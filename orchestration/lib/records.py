@@ -90,7 +90,8 @@ def decode_source(data: bytes, path: Path | str) -> tuple[str, str]:
     """
     if not data.strip():
         raise SourceFormatError(path, None, "empty file (no content)")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:65536]:
+    # The whole file, not a prefix: a NUL deep in a file would otherwise land in a label or a value.
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
         raise SourceFormatError(
             path,
             _first_line_with(data, b"\x00"),
@@ -100,8 +101,18 @@ def decode_source(data: bytes, path: Path | str) -> tuple[str, str]:
         data = data[3:]
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        # UTF-8 with a stray byte (a hand edit in another encoding) is not cp1252: decoding it as
+        # cp1252 would garble every accented letter and report an error far from the culprit.
+        utf8_sequences = sum(1 for _ in _UTF8_SEQUENCE.finditer(data))
+        if utf8_sequences > data.decode("utf-8", "replace").count("\ufffd"):
+            line = data[: exc.start].count(b"\n") + 1
+            raise SourceFormatError(
+                path,
+                line,
+                f"invalid UTF-8 (byte 0x{data[exc.start]:02x}) in a file that is otherwise UTF-8:"
+                " mixed encodings?",
+            ) from exc
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
@@ -110,10 +121,17 @@ def decode_source(data: bytes, path: Path | str) -> tuple[str, str]:
             path, line, f"neither UTF-8 nor cp1252 (byte 0x{data[exc.start]:02x})"
         ) from exc
     # cp1252 decodes almost anything: insist the result looks like text, not binary noise.
-    controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\r\n\t")
-    if controls > 0:
-        raise SourceFormatError(path, None, f"not a text file ({controls} control characters)")
+    control = _CONTROL.search(text)
+    if control is not None:
+        line = text.count("\n", 0, control.start()) + 1
+        raise SourceFormatError(
+            path, line, f"not a text file (control character U+{ord(control.group()):04X})"
+        )
     return text, "cp1252"
+
+
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _first_line_with(data: bytes, needle: bytes) -> int | None:
