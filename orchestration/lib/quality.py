@@ -18,7 +18,6 @@ the warehouse through a read-only DuckDB connection, with the stewards' reviewed
 """
 
 import csv
-import html
 import json
 import math
 import os
@@ -34,6 +33,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.lib.duckdb_io import connection
+from orchestration.lib.markdown import md_table
 from orchestration.lib.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, load_settings
 
 GX_DIR = EXPECTATIONS_DIR / "gx"
@@ -717,19 +717,6 @@ def _rules_in_suite_files() -> set[str]:
         for e in json.loads(path.read_text(encoding="utf-8")).get("expectations", []):
             rules.add((e.get("meta") or {}).get("rule"))
     return rules
-
-
-def _md_cell(value: Any) -> str:
-    # Source text is data: escaped, so markup in a label stays inert in any Markdown viewer.
-    return "" if value is None else html.escape(str(value)).replace("|", "\\|").replace("\n", " ")
-
-
-def md_table(headers: list[str], rows: list[list[Any]]) -> str:
-    if not rows:
-        return "(none)"
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def rows_table(rows: list[dict[str, Any]]) -> str:

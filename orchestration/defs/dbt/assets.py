@@ -10,6 +10,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.lib.markdown import md_table
 
 OWNER = "team:data-engineering"
 
@@ -74,7 +75,9 @@ def _with_table_metadata(events: list, warehouse: WarehouseResource):
                 if schema == "marts":
                     preview = con.execute(f'select * from "{schema}"."{table}" limit 5')
                     columns = [d[0] for d in preview.description]
-                    extra["preview"] = dg.MetadataValue.md(_md_table(columns, preview.fetchall()))
+                    extra["preview"] = dg.MetadataValue.md(
+                        md_table(columns, preview.fetchall(), max_chars=80)
+                    )
             yield dg.Output(
                 value=event.value,
                 output_name=event.output_name,
@@ -82,11 +85,3 @@ def _with_table_metadata(events: list, warehouse: WarehouseResource):
                 data_version=event.data_version,
                 tags=event.tags,
             )
-
-
-def _md_table(headers: list[str], rows: list[tuple]) -> str:
-    def cell(value: object) -> str:
-        return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")[:80]
-
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    return "\n".join(lines + ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows])

@@ -4,6 +4,7 @@ import dagster as dg
 
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib.ingest import IngestReport, ingest
+from orchestration.lib.markdown import md_table
 from orchestration.lib.settings import PROJECT_DIR
 
 OWNER = "team:data-engineering"
@@ -92,7 +93,7 @@ def raw_sources(context: dg.AssetExecutionContext, config: IngestConfig, warehou
             "unchanged": len(report.unchanged),
             "removed": report.removed[:50],
             "documents": dg.MetadataValue.md(
-                _md_table(["document", "type", "vintage", "file", "cells"], documents)
+                md_table(["document", "type", "vintage", "file", "cells"], documents)
             ),
             "raw_dir": str(
                 raw_dir.relative_to(PROJECT_DIR) if raw_dir.is_relative_to(PROJECT_DIR) else raw_dir
@@ -103,7 +104,7 @@ def raw_sources(context: dg.AssetExecutionContext, config: IngestConfig, warehou
         asset_key=["raw", "indicator_cell"],
         metadata={
             "dagster/row_count": counts["indicator_cell"],
-            "cells_by_status": dg.MetadataValue.md(_md_table(["status", "cells"], status_counts)),
+            "cells_by_status": dg.MetadataValue.md(md_table(["status", "cells"], status_counts)),
             **{f"status/{status}": n for status, n in status_counts},
         },
     )
@@ -128,7 +129,7 @@ def raw_sources(context: dg.AssetExecutionContext, config: IngestConfig, warehou
         ),
         metadata={
             "rejected": len(report.rejected),
-            "rejections": dg.MetadataValue.md(_md_table(["file", "line", "error"], rejected_rows)),
+            "rejections": dg.MetadataValue.md(md_table(["file", "line", "error"], rejected_rows)),
         },
     )
     yield dg.AssetCheckResult(
@@ -140,7 +141,7 @@ def raw_sources(context: dg.AssetExecutionContext, config: IngestConfig, warehou
         metadata={
             "unparsed": n_unparsed,
             "cells": dg.MetadataValue.md(
-                _md_table(["document", "file", "line", "column", "value_raw"], unparsed[:200])
+                md_table(["document", "file", "line", "column", "value_raw"], unparsed[:200])
             ),
         },
     )
@@ -153,12 +154,3 @@ def _log_report(context: dg.AssetExecutionContext, report: IngestReport) -> None
     )
     for r in report.rejected:
         context.log.error(f"QUARANTINED {r.error}")
-
-
-def _md_table(headers: list[str], rows: list[tuple]) -> str:
-    def cell(value: object) -> str:
-        return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines) if rows else "(none)"
