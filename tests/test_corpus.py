@@ -236,8 +236,9 @@ def test_perturb_and_format():
     assert perturb("1700", 0.1) == "1870"
     assert perturb("-4,25", 0.1) == "-4,68"
     assert perturb("0", 0.1) == "0"
-    assert perturb("99", 0.1, percent=True) == "100"
-    assert perturb("99", 0.1, percent=False) == "109"
+    assert perturb("99", 0.1, percent=100.0) == "100"
+    assert perturb("9,5", 0.2, percent=10.0) == "10,0"  # a mark on 10 stays on its scale
+    assert perturb("99", 0.1, percent=None) == "109"
     assert format_french(-0.001, 2) == "0,00"
     assert format_french(1234567.891, 1, grouped=True) == "1 234 567,9"
     assert shift_year_header("2024 Cible (PAP 2024)", -10) == "2014 Cible (PAP 2014)"

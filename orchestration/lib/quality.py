@@ -352,8 +352,13 @@ def gx_context(reports_dir: Path | None = None):
 EXCEPTION_COLUMNS = ("measure_key", "rule", "reason", "reviewed_by", "reviewed_on")
 
 
-def load_exceptions(path: Path = EXCEPTIONS_FILE) -> list[dict[str, str]]:
-    """The steward's exceptions; a row missing a field is refused (named by its line)."""
+def load_exceptions(path: Path | None = None) -> list[dict[str, str]]:
+    """The steward's exceptions; a row missing a field is refused (named by its line).
+    QUALITY_EXTRA_EXCEPTIONS names one more file of the same form (the synthetic corpus writes one
+    that carries each exception over to the measure's synthetic twins)."""
+    if path is None:
+        extra = os.environ.get("QUALITY_EXTRA_EXCEPTIONS", "").strip()
+        return load_exceptions(EXCEPTIONS_FILE) + (load_exceptions(Path(extra)) if extra else [])
     if not path.exists():
         return []
     rows = []

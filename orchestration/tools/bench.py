@@ -79,8 +79,12 @@ def run_job(data_dir: Path, raw_dir: Path) -> dict:
         "DAGSTER_HOME": str(data_dir / "dagster_home"),
         "DO_NOT_TRACK": "1",
     }
-    for var in ("DUCKDB_PATH", "MARTS_PATH", "REPORTS_DIR", "EXPORTS_DIR"):
+    for var in ("DUCKDB_PATH", "MARTS_PATH", "REPORTS_DIR", "EXPORTS_DIR", "QUALITY_EXTRA_EXCEPTIONS"):
         env.pop(var, None)
+    # The corpus carries the stewards' exceptions over to the synthetic twins of excepted measures.
+    carried = raw_dir.parent / "exceptions.csv"
+    if carried.exists():
+        env["QUALITY_EXTRA_EXCEPTIONS"] = str(carried)
     (data_dir / "dagster_home").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(PROJECT_DIR / "dagster.yaml", data_dir / "dagster_home" / "dagster.yaml")
     wall, rss, proc = _measure([sys.executable, "-m", "orchestration.cli"], env)
@@ -151,6 +155,8 @@ def bench_corpus(name: str, source_raw: Path) -> dict:
     shutil.rmtree(home, ignore_errors=True)
     raw_dir, data_dir = home / "raw", home / "data"
     shutil.copytree(source_raw, raw_dir)
+    if (source_raw.parent / "exceptions.csv").exists():
+        shutil.copyfile(source_raw.parent / "exceptions.csv", home / "exceptions.csv")
     print(f"[{name}] cold run …", flush=True)
     cold = run_job(data_dir, raw_dir)
     print(f"[{name}] no-change run …", flush=True)

@@ -7,7 +7,9 @@ writes `<out>/raw/`, a RAW_DIR of its own (point RAW_DIR at it), and `<out>/summ
 counts, without timings). A relative `--out` is taken from the project folder, like every path of
 the settings. The output may never be the project's `raw/` nor lie inside it.
 
-What is written (vintages V = 2026 - N … 2025; 2006 … 2025 by default):
+What is written (N vintages ending in 2025, but starting no earlier than 2009 so that every year a
+vintage prints, V-3 … V+2, passes the stewards' rule 'year ≥ 2006, the first LOLF budget':
+2009 … 2028 by default):
 
 * `raw/pap/<V>/synthetic-plf-<V>-performance.csv`, one per vintage: the real PLF 2025 open-data CSV
   (`raw/pap/2025/plf-2025-performance.csv`), every record kept (2,141), re-labelled for V: each
@@ -23,8 +25,8 @@ What is written (vintages V = 2026 - N … 2025; 2006 … 2025 by default):
   whatever the cells hold; the mission rows that repeat a programme row share its sub-indicator id,
   hence its values. Encoding, BOM, CRLF and quoting are the real file's (`csv` with QUOTE_MINIMAL
   rewrites the real file byte for byte).
-* `raw/pap/<V>/synthetic-p<NNN>.txt` for the even vintages (2006, 2008, … 2024) and
-  `raw/rap/<V>/synthetic-p<NNN>.txt` for the odd ones (2007, … 2025): one Farandole text export
+* `raw/pap/<V>/synthetic-p<NNN>.txt` for the even vintages (2010, 2012, … 2028) and
+  `raw/rap/<V>/synthetic-p<NNN>.txt` for the odd ones (2009, … 2027): one Farandole text export
   per programme of the CSV (144 programme codes; programme rows only, mission rows have no
   programme), laid out exactly like the seed `raw/pap/2024/000_9fa5ff6774201ab1.txt`: header
   variables (`annee`, `numProg`, `libelleProg`, `enteteSousTitre`), the title, then per objective
@@ -58,7 +60,7 @@ What is written (vintages V = 2026 - N … 2025; 2006 … 2025 by default):
   sources + N synthetic vintages".
 
 Every synthetic file has `synthetic` in its name, so the loader marks it synthetic and prefixes its
-document id with `SYN-` (`SYN-PAP-2006`, `SYN-PAP-2006-P101`, `SYN-RAP-2007-P101`): they never
+document id with `SYN-` (`SYN-PAP-2010`, `SYN-PAP-2010-P101`, `SYN-RAP-2009-P101`): they never
 collide with the real `PAP-2025` / `PAP-2024-P352`. Files of an earlier run that this run does not
 write (a smaller `--vintages`, `--no-real`) are deleted when they are ours (a `synthetic` name or a
 real copy); anything else in the tree is left alone. A file whose bytes would not change is not
@@ -89,7 +91,8 @@ SOURCE_RAW_DIR = PROJECT_DIR / "raw"
 BASE_CSV = "pap/2025/plf-2025-performance.csv"
 REAL_FILES = ("pap/2024/000_9fa5ff6774201ab1.txt", BASE_CSV)
 BASE_VINTAGE = 2025  # the vintage of the real CSV
-LAST_VINTAGE = 2025  # the newest synthetic vintage
+LAST_VINTAGE = 2025  # the newest synthetic vintage, unless that would start too early:
+EARLIEST_VINTAGE = 2009  # a vintage prints V-3 … V+2; years before 2006 (first LOLF budget) break a rule
 DEFAULT_OUT = Path("data/corpus")
 DEFAULT_VINTAGES = 20
 DEFAULT_SEED = 2025
@@ -179,7 +182,7 @@ class _Base:
     rows: list[list[str]]
     year_columns: list[int]  # indexes of the year columns, in file order
     row_keys: list[str]  # the RNG key of each record (its sub-indicator id)
-    percent: list[bool]  # unit '%'
+    percent: list[float | None]  # the scale a value stays within: 100 for '%', N for 'Note sur N'
     programmes: list[_Programme]
     measure_labels: list[str]  # per record, as printed in a text table
     units: list[str]  # per record, as printed in a text table
@@ -207,7 +210,7 @@ def _load_base(path: Path) -> _Base:
     i_measure, i_unit = index("Libellé Sous Indicateur"), index("Unité")
 
     row_keys = [row[i_sub].strip() or f"record-{n}" for n, row in enumerate(rows, 1)]
-    percent = [row[i_unit].strip() == "%" for row in rows]
+    percent = [_scale(row[i_unit]) for row in rows]
     units = [_one_line(row[i_unit]) or EMPTY_UNIT for row in rows]
     programmes: dict[str, _Programme] = {}
     measure_labels = []
@@ -256,8 +259,18 @@ def _load_base(path: Path) -> _Base:
 # -- values ---------------------------------------------------------------------------------------
 
 
-def perturb(raw: str, u: float, percent: bool = False) -> str:
-    """`raw` times (1 + u) when it is a plain French number, printed in the same style; else `raw`."""
+def _scale(unit: str) -> float | None:
+    """The bound a perturbed value must not cross: a share stays a share, a mark stays on its scale."""
+    unit = unit.strip().lower()
+    if unit == "%":
+        return 100.0
+    match = re.fullmatch(r"note sur (\d+)", unit)
+    return float(match.group(1)) if match else None
+
+
+def perturb(raw: str, u: float, percent: float | None = None) -> str:
+    """`raw` times (1 + u) when it is a plain French number, printed in the same style; else `raw`.
+    `percent`: the scale (100 for '%', N for 'Note sur N') a value already within it stays within."""
     m = _FRENCH_NUMBER_RE.fullmatch(raw)
     if m is None:
         return raw
@@ -268,8 +281,8 @@ def perturb(raw: str, u: float, percent: bool = False) -> str:
     if sign:
         value = -value
     new = value * (1.0 + u)
-    if percent and 0.0 <= value <= 100.0:
-        new = min(max(new, 0.0), 100.0)
+    if percent and 0.0 <= value <= percent:
+        new = min(max(new, 0.0), percent)
     return format_french(new, places, grouped)
 
 
@@ -444,7 +457,8 @@ def _render_methodology(para, programme, indicator, vintage, seed, document_type
 def vintages_for(count: int) -> list[int]:
     if not 1 <= count <= 100:
         raise ValueError(f"vintages must be between 1 and 100, not {count}")
-    return list(range(LAST_VINTAGE - count + 1, LAST_VINTAGE + 1))
+    first = max(EARLIEST_VINTAGE, LAST_VINTAGE - count + 1)
+    return list(range(first, first + count))
 
 
 def _check_out(raw_out: Path) -> None:
@@ -538,6 +552,7 @@ def generate(
         for relpath in REAL_FILES:
             write(relpath, (source_dir / relpath).read_bytes())
             summary["real_files"].append(relpath)
+    summary["carried_exceptions"] = _carry_exceptions(out / "exceptions.csv")
     summary["stale_files_removed"] = _remove_stale(raw_out, set(written))
     summary["files"] = len(written)
     summary["synthetic_bytes"] = synthetic_bytes
@@ -545,6 +560,33 @@ def generate(
     (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     summary["seconds"] = round(time.perf_counter() - started, 3)
     return summary
+
+
+def _carry_exceptions(target: Path) -> int:
+    """The stewards' exceptions carried over to the synthetic twins of each excepted measure.
+
+    A synthetic text document prints a CSV measure as `<indicator code>#<position>` (the Farandole
+    format has no sub-indicator id), so an exception keyed by the sub-indicator id would not reach
+    it. Point QUALITY_EXTRA_EXCEPTIONS at the file written here (make bench does)."""
+    from orchestration.lib.opendata_csv import read_opendata_csv
+    from orchestration.lib.quality import EXCEPTIONS_FILE, load_exceptions
+
+    twins: dict[str, set[str]] = {}
+    for cell in read_opendata_csv(SOURCE_RAW_DIR / BASE_CSV).cells:
+        if cell.sector_type == "programme" and cell.sub_indicator_id is not None:
+            twins.setdefault(str(cell.sub_indicator_id), set()).add(
+                f"{cell.indicator_code}#{cell.measure_position}"
+            )
+    rows = [
+        {**e, "measure_key": twin, "reviewed_by": f"corpus generator (carried from {e['measure_key']})"}
+        for e in load_exceptions(EXCEPTIONS_FILE)
+        for twin in sorted(twins.get(e["measure_key"], ()))
+    ]
+    with target.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["measure_key", "rule", "reason", "reviewed_by", "reviewed_on"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return len(rows)
 
 
 def _remove_stale(raw_out: Path, written: set[str]) -> int:
