@@ -47,8 +47,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the scorecard test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# sqlfluff's dbt templater compiles the project against a scratch DuckDB file, never the warehouse.
+SQLFLUFF := cd dbt_project && DUCKDB_PATH=$$(mktemp -d)/lint.duckdb $(RUN) sqlfluff lint models
+
 test: manifest browser
 	$(RUN) ruff check orchestration tests
+	$(SQLFLUFF)
 	$(RUN) pytest --durations=15
 
 dev: manifest
@@ -57,7 +61,7 @@ dev: manifest
 lint: setup
 	$(RUN) ruff check orchestration tests
 	$(RUN) ruff format --check orchestration tests
-	cd dbt_project && DUCKDB_PATH=$(abspath $(DUCKDB_PATH)) $(RUN) sqlfluff lint models
+	$(SQLFLUFF)
 
 format: setup
 	$(RUN) ruff format orchestration tests
