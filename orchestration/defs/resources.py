@@ -1,5 +1,6 @@
 """Resources shared by every asset: the warehouse file, opened with a bounded wait for its lock."""
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,10 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def path(self) -> Path:
         return Path(self.database)
+
+    def point_dbt_here(self) -> None:
+        """profiles.yml reads DUCKDB_PATH: dbt, a subprocess, must write the file this resource names."""
+        os.environ["DUCKDB_PATH"] = self.database
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

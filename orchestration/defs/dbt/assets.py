@@ -1,7 +1,6 @@
 """dbt models, seeds and tests as Dagster assets and checks, one graph with the ingestion assets
 (the dbt sources name them in `meta.dagster.asset_key`)."""
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,8 +41,7 @@ translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_as
 def warehouse_dbt_assets(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ):
-    # profiles.yml reads DUCKDB_PATH: point dbt at the same file as the Python assets.
-    os.environ["DUCKDB_PATH"] = warehouse.database
+    warehouse.point_dbt_here()
     # Unit tests check the SQL logic on fixtures; they run in `make test`, not in production.
     events = list(dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream())
     # Row counts and a preview for the UI, read once dbt has released the file (dagster-dbt's own

@@ -75,7 +75,6 @@ def parquet_exports(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     pool=WAREHOUSE_POOL,
 )
 def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    import os
 
     from orchestration.prepare import fingerprint
 
@@ -88,7 +87,7 @@ def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: 
         return dg.MaterializeResult(
             metadata={"site": dg.MetadataValue.path(str(out / "index.html")), "regenerated": False}
         )
-    os.environ["DUCKDB_PATH"] = warehouse.database
+    warehouse.point_dbt_here()
     invocation = dbt.cli(["docs", "generate", "--static"], manifest=None).wait()
     site = Path(invocation.target_path) / "static_index.html"
     out.mkdir(parents=True, exist_ok=True)
