@@ -325,7 +325,7 @@ class _Parser:
                     if q[0] == "(" and q[-1] == ")":
                         qualifier, q_line = q, next_line
                         i += 1
-                kind = value_kind_for(qualifier or "", path, q_line)
+                kind = value_kind_for(qualifier or "", path, q_line, int(m[1]))
                 header = f"{m[1]} {qualifier}" if qualifier else m[1]
                 columns.append((header, int(m[1]), kind))
                 i += 1

@@ -90,7 +90,8 @@ def _read_header(
     for index, name in enumerate(names):
         match = _YEAR_HEADER.match(name.strip())
         if match:
-            year, kind = int(match.group(1)), value_kind_for(match.group(2), path, 1)
+            year = int(match.group(1))
+            kind = value_kind_for(match.group(2), path, 1, year)
             if (year, kind) in seen_years:
                 raise SourceFormatError(
                     path, 1, f"year columns {seen_years[(year, kind)]!r} and {name!r} are both {year} {kind}"

@@ -147,16 +147,28 @@ _QUALIFIER_KINDS = (
     (re.compile(r"^pr[ée]vision$"), "forecast"),
     (re.compile(r"^r[ée]alisation$"), "realisation"),
 )
+_PAP_YEAR = re.compile(r"\bpap (\d{4})\b")
 
 
-def value_kind_for(qualifier: str, path: Path | str, line: int | None) -> str:
+def value_kind_for(qualifier: str, path: Path | str, line: int | None, year: int | None = None) -> str:
     """Value kind of a year column from its qualifier: '' (text PAP: a realised year), 'Cible',
     'Cible PAP 2023', 'Prévision actualisée', 'Réalisation'…  An unknown qualifier is an error:
-    guessing would publish a target as a realisation."""
+    guessing would publish a target as a realisation.
+
+    A 'Prévision/Cible PAP Y' column of year `year` is the target of record when Y is the column's
+    year (PAP Y set it: 'Prévision 2012 PAP 2012' in RAP 2012, '2024 Cible (PAP 2024)' in PLF 2025),
+    the forecast updated by a later PAP when Y is after it ('Prévision 2012 PAP 2013'), and a
+    multi-year target set by an earlier PAP when Y is before it ('2020 Cible PAP 2019')."""
     q = re.sub(r"[\s()]+", " ", qualifier).strip().lower()
     if q == "":
         return "realisation"
     for pattern, kind in _QUALIFIER_KINDS:
         if pattern.search(q):
+            if kind == "target_previous_pap" and year is not None:
+                pap = _PAP_YEAR.search(q)
+                if pap is not None and int(pap[1]) > year:
+                    return "updated_forecast"
+                if pap is not None and int(pap[1]) < year:
+                    return "target"
             return kind
     raise SourceFormatError(path, line, f"unknown value kind in column header qualifier {qualifier!r}")
