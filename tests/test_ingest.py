@@ -11,6 +11,7 @@ from orchestration.lib.duckdb_io import WarehouseLockedError, connect, connectio
 from orchestration.lib.ingest import ingest
 
 from .conftest import CSV_FILE, RAW_DIR, SEED_FILE
+from .contract_numbers import RAP_RECORDS_WITHOUT_INDICATOR, SHIPPED_DOCUMENTS, SHIPPED_IDS, TOTAL_CELLS
 
 
 def _load(raw_dir: Path, db: Path, **kwargs):
@@ -32,7 +33,7 @@ def _snapshot(db: Path) -> dict[str, list[tuple]]:
 def real_db(tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("real") / "warehouse.duckdb"
     report = _load(RAW_DIR, db)
-    assert sorted(report.loaded) == ["PAP-2024-P352", "PAP-2025"]
+    assert sorted(report.loaded) == SHIPPED_IDS
     assert report.rejected == []
     return db
 
@@ -46,7 +47,8 @@ def test_documents_of_the_real_sources(real_db):
     rows = q(
         real_db,
         "select document_id, document_type, vintage_year, programme_code, source_format, source_file, "
-        "sha256, cell_count, methodology_count, is_synthetic, status from raw.source_document order by 1",
+        "sha256, cell_count, methodology_count, is_synthetic, status from raw.source_document "
+        "where document_type = 'PAP' order by 1",
     )
     assert rows == [
         (
@@ -58,6 +60,36 @@ def test_documents_of_the_real_sources(real_db):
             "1dc40dcbc53549fe85c1507b93997abcbbb4cdfe092e6b7d20482cd86831890a", 12846, 0, False, "loaded",
         ),
     ]  # fmt: skip
+
+
+def test_rap_documents_read_every_record(real_db):
+    rows = q(
+        real_db,
+        "select document_id, document_type, vintage_year, source_file, record_count, cell_count, encoding "
+        "from raw.source_document where document_type = 'RAP' order by 1",
+    )
+    assert rows == [
+        (doc, "RAP", int(doc[-4:]), path, records, cells, "cp1252")
+        for doc, (path, records, cells) in SHIPPED_DOCUMENTS.items()
+        if doc.startswith("RAP-")
+    ]
+    # Records without an indicator are listed with their line, not dropped.
+    skipped = q(
+        real_db,
+        "select document_id, count(*) from raw.skipped_record where reason like 'no objective%' group by 1 order by 1",
+    )
+    assert dict(skipped) == RAP_RECORDS_WITHOUT_INDICATOR
+    # Every record of a file is either cells or a listed skip.
+    assert (
+        q(
+            real_db,
+            "select d.document_id from raw.source_document d where d.record_count is not null and d.record_count <> "
+            "(select count(distinct record_number) from raw.indicator_cell c where c.document_id = d.document_id) "
+            "+ (select count(distinct record_number) from raw.skipped_record s where s.document_id = d.document_id "
+            "and s.reason like 'no objective%')",
+        )
+        == []
+    )
 
 
 def test_seed_document_content(real_db):
@@ -132,7 +164,7 @@ def test_rerun_changes_nothing(real_db, tmp_path):
     _load(RAW_DIR, db)
     first = _snapshot(db)
     report = _load(RAW_DIR, db)
-    assert report.loaded == [] and sorted(report.unchanged) == ["PAP-2024-P352", "PAP-2025"]
+    assert report.loaded == [] and sorted(report.unchanged) == SHIPPED_IDS
     assert _snapshot(db) == first
 
 
@@ -143,14 +175,14 @@ def test_broken_file_is_quarantined_and_the_others_land(raw_copy, tmp_path):
     broken.write_text(text[: text.index("Précisions méthodologiques")][:-40], encoding="utf-8")
     db = tmp_path / "w.duckdb"
     report = _load(raw_copy, db)
-    assert sorted(report.loaded) == ["PAP-2024-P352", "PAP-2025"]
+    assert sorted(report.loaded) == SHIPPED_IDS
     [rejection] = report.rejected
     assert rejection.source_file == "pap/2023/broken_p352.txt"
     assert rejection.error.startswith("pap/2023/broken_p352.txt:")
     assert rejection.error_line is not None
     rows = q(db, "select source_file, error_line, error from raw.rejected_document")
     assert rows == [(rejection.source_file, rejection.error_line, rejection.error)]
-    assert q(db, "select count(*) from raw.indicator_cell") == [(12900,)]
+    assert q(db, "select count(*) from raw.indicator_cell") == [(TOTAL_CELLS,)]
     # Fixing the file lands it and empties the quarantine.
     broken.write_text(text, encoding="utf-8")
     report = _load(raw_copy, db)
@@ -183,7 +215,7 @@ def test_changed_file_replaces_its_document(raw_copy, tmp_path):
         "select value_raw, count(*) over () from raw.indicator_cell "
         "where document_id = 'PAP-2024-P352' and indicator_number = '1.2' and year = 2021",
     ) == [("21", 1)]
-    assert q(db, "select count(*) from raw.indicator_cell") == [(12900,)]
+    assert q(db, "select count(*) from raw.indicator_cell") == [(TOTAL_CELLS,)]
 
 
 def test_removed_file_takes_its_rows(raw_copy, tmp_path):
@@ -192,7 +224,9 @@ def test_removed_file_takes_its_rows(raw_copy, tmp_path):
     (raw_copy / "pap" / "2025" / CSV_FILE.name).unlink()
     report = _load(raw_copy, db)
     assert report.removed == ["PAP-2025"]
-    assert q(db, "select distinct document_id from raw.indicator_cell") == [("PAP-2024-P352",)]
+    assert q(db, "select distinct document_id from raw.indicator_cell order by 1") == [
+        (doc,) for doc in SHIPPED_IDS if doc != "PAP-2025"
+    ]
 
 
 def test_only_limits_the_run_to_the_named_files(raw_copy, tmp_path):
@@ -215,7 +249,7 @@ def test_files_outside_the_layout_are_refused(raw_copy, tmp_path):
     assert "outside RAW_DIR" in errors["pap/2024/link.txt"]
     assert "not in a <pap|rap>/<vintage year>/ folder" in errors["loose.txt"]
     assert "unknown source format .xlsx" in errors["pap/2024/notes.xlsx"]
-    assert sorted(report.loaded) == ["PAP-2024-P352", "PAP-2025"]
+    assert sorted(report.loaded) == SHIPPED_IDS
 
 
 def test_vintage_folder_must_match_the_document(raw_copy, tmp_path):

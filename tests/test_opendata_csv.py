@@ -155,6 +155,7 @@ def test_first_record(records):
         "sub_indicator_id": 21046,
         "ref_programme": "(Indicateur du P105)",
         "green_budget_rating": None,  # the 'Cotation' cell is empty: the six values follow it
+        "official_verdict_raw": None,  # a RAP column, absent from the PLF layout
     }
     assert values(cells) == ["67", "50", "8", "0", "0", "0"]
     assert [c.year for c in cells] == [2022, 2023, 2024, 2025, 2026, 2027]
@@ -277,7 +278,7 @@ def test_unknown_extra_column_is_ignored_but_listed(tmp_path, real_bytes, doc):
 
 def test_comma_delimited_names_missing_columns(tmp_path, real_bytes):
     path = write(tmp_path, to_bytes(rows_of(real_bytes), delimiter=","))
-    raises_at(path, 1, "missing required column", "'Type de secteur'", "'Code Sous Indicateur'", "delimiter")
+    raises_at(path, 1, "missing required column", "'Code Indicateur' (or 'Numéro indicateur')", "delimiter")
 
 
 def test_missing_required_column(tmp_path, real_bytes):

@@ -192,9 +192,12 @@ _add("unknown", None, "donnée non disponible", "données indisponibles", "donn�
 _add("unknown", None, "non renseigné", "non renseignée", "non renseignés", "non renseignées")
 _add("unknown", None, "non observé", "non observée", "non observés", "non observées")
 _add("unknown", None, "non mesuré", "non mesurée", "non mesurés", "non mesurées")
+_add("unknown", None, "nr", "n.r", "données non renseignées", "donnée non renseignée")
+# 'n.s.' (non significatif, RAP files): no meaningful value for that year.
+_add("not_applicable", None, "ns", "n.s", "n. s", "non significatif", "non significative")
 _add("withheld", None, "drsf", "secret fiscal", "secret statistique")
-_add("qualitative", "increase", "hausse", "en hausse")
-_add("qualitative", "decrease", "baisse", "en baisse")
+_add("qualitative", "increase", "hausse", "en hausse", "augmentation", "en augmentation", "légère hausse")
+_add("qualitative", "decrease", "baisse", "en baisse", "diminution", "en diminution", "légère baisse")
 _add("qualitative", "stable", "stable", "stabilité", "stabilisation")
 _add("qualitative", "monitor", "suivi")
 _add("qualitative", "met", "rempli", "remplie", "atteint", "atteinte")
@@ -228,6 +231,13 @@ def _keyword(text: str) -> tuple[str, str | None] | None:
         # '≥ N-1': at least the previous year's value, read as the trend it asks for.
         smaller = "<" in match[1] or match[1] in ("≤", "⩽")
         return "qualitative", "decrease" if smaller else "increase"
+    # A keyword with a footnote mark: 'ND*', 'n.d.**', '(nd)*', 'NS *' (a lone '(*)' stays unparsed).
+    marked = key.rstrip("* ")
+    if marked != key and marked:
+        marked = marked.removeprefix("(").removesuffix(")").rstrip(". ")
+        found = _KEYWORDS.get(marked)
+        if found is not None:
+            return found
     return None
 
 

@@ -51,7 +51,10 @@ create table if not exists raw.source_document (
     methodology_count integer not null,
     is_synthetic boolean not null,
     ingested_at timestamptz not null,
-    status varchar not null
+    status varchar not null,
+    record_count integer,
+    layout varchar,
+    reader_version integer
 );
 create table if not exists raw.indicator_cell (
     document_id varchar not null,
@@ -74,6 +77,7 @@ create table if not exists raw.indicator_cell (
     perspective varchar,
     ref_programme varchar,
     green_budget_rating varchar,
+    official_verdict_raw varchar,
     sub_indicator_id bigint,
     measure_position integer not null,
     measure_label varchar not null,
@@ -103,6 +107,14 @@ create table if not exists raw.indicator_methodology (
     source_line_end integer not null,
     primary key (document_id, indicator_code, section_position)
 );
+create table if not exists raw.skipped_record (
+    document_id varchar not null,
+    source_file varchar not null,
+    source_line integer not null,
+    record_number integer,
+    programme_code varchar,
+    reason varchar not null
+);
 create table if not exists raw.rejected_document (
     source_file varchar primary key,
     document_id varchar,
@@ -112,16 +124,28 @@ create table if not exists raw.rejected_document (
     rejected_at timestamptz not null
 );
 """
+# Columns added since the first release: a warehouse built before gets them (null for old rows,
+# which READER_VERSION makes the loader read again).
+RAW_MIGRATIONS = """
+alter table raw.indicator_cell add column if not exists official_verdict_raw varchar;
+alter table raw.source_document add column if not exists record_count integer;
+alter table raw.source_document add column if not exists layout varchar;
+alter table raw.source_document add column if not exists reader_version integer;
+"""
+# Bumped whenever a reader changes what it makes of the same bytes: documents loaded by another
+# version are read again, so an unchanged file never keeps the rows of an older reader.
+READER_VERSION = 2
 
 CELL_COLUMNS = (
     "document_id source_file source_line record_number column_position programme_code programme_label "
     "mission_code mission_label budget_type sector_type objective_code objective_number objective_label "
     "indicator_code indicator_number indicator_label perspective ref_programme green_budget_rating "
-    "sub_indicator_id measure_position measure_label unit_raw column_header year value_kind value_raw "
-    "value_status value_numeric value_comparator value_low value_high value_unit value_note"
+    "official_verdict_raw sub_indicator_id measure_position measure_label unit_raw column_header year "
+    "value_kind value_raw value_status value_numeric value_comparator value_low value_high value_unit "
+    "value_note"
 ).split()
-_RECORD_FIELDS = CELL_COLUMNS[2:28]  # copied from CellRecord as they are (document_id/source_file added)
-_PARSED_FIELDS = CELL_COLUMNS[28:]  # from cells.parse_cell
+_RECORD_FIELDS = CELL_COLUMNS[2:29]  # copied from CellRecord as they are (document_id/source_file added)
+_PARSED_FIELDS = CELL_COLUMNS[29:]  # from cells.parse_cell
 
 
 @dataclass(frozen=True)
@@ -157,6 +181,7 @@ class IngestReport:
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(RAW_DDL)
+    con.execute(RAW_MIGRATIONS)
 
 
 def discover(raw_dir: Path) -> tuple[list[SourceFile], list[Rejection]]:
@@ -271,6 +296,7 @@ class _Batch:
     def _start_chunk(self) -> None:
         self.cells: dict[str, list] = {name: [] for name in CELL_COLUMNS}
         self.methodology: dict[str, list] = {name: [] for name in METHODOLOGY_COLUMNS}
+        self.skipped: list[tuple] = []
         self.chunk_ids: list[str] = []
         self.chunk_files: list[str] = []
 
@@ -282,7 +308,7 @@ class _Batch:
     def delete(self, document_ids: list[str], source_files: list[str]) -> None:
         """Old rows of these documents; by file too, as a reloaded file may have had another id."""
         self.begin()
-        for table in ("indicator_cell", "indicator_methodology", "source_document"):
+        for table in ("indicator_cell", "indicator_methodology", "skipped_record", "source_document"):
             self.con.execute(
                 f"delete from raw.{table} where document_id in (select unnest(?)) "
                 "or source_file in (select unnest(?))",
@@ -305,6 +331,8 @@ class _Batch:
                 "select * from methodology_df"
             )
             con.unregister("methodology_df")
+        if self.skipped:
+            con.executemany("insert into raw.skipped_record values (?, ?, ?, ?, ?, ?)", self.skipped)
         self._start_chunk()
         self.write_s += time.perf_counter() - started
 
@@ -336,6 +364,10 @@ class _Batch:
             m["body"].append(section.text)
             m["source_line_start"].append(section.source_line_start)
             m["source_line_end"].append(section.source_line_end)
+        self.skipped.extend(
+            (document_id, source.relpath, r.source_line, r.record_number, r.programme_code, r.reason)
+            for r in doc.skipped
+        )
         self.documents.append(
             (
                 document_id,
@@ -354,6 +386,9 @@ class _Batch:
                 source.is_synthetic,
                 now,
                 "loaded",
+                doc.record_count,
+                doc.header.get("layout"),
+                READER_VERSION,
             )
         )
         self.source_files.append(source.relpath)
@@ -393,9 +428,12 @@ def ingest(
         files = [f for f in files if f.relpath in only_set]
         refused = [r for r in refused if r.source_file in only_set]
 
+    # A document read by another reader version counts as changed (its sha256 is forgotten).
     loaded = {
-        row[0]: (row[1], row[2])
-        for row in con.execute("select document_id, source_file, sha256 from raw.source_document").fetchall()
+        row[0]: (row[1], row[2] if row[3] == READER_VERSION else f"{row[2]}@reader-{row[3]}")
+        for row in con.execute(
+            "select document_id, source_file, sha256, reader_version from raw.source_document"
+        ).fetchall()
     }
     loaded_by_file = {source_file: (doc_id, sha) for doc_id, (source_file, sha) in loaded.items()}
     previously_rejected = {
@@ -506,7 +544,7 @@ def _write(
         batch.begin()
         if batch.documents:
             con.executemany(
-                "insert into raw.source_document values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into raw.source_document values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 batch.documents,
             )
         if only_set is None:

@@ -56,6 +56,7 @@ class CellRecord:
     sub_indicator_id: int | None = None  # CSV 'Code Sous Indicateur'
     ref_programme: str | None = None  # CSV: '(Indicateur du P105)' on mission rows
     green_budget_rating: str | None = None  # CSV 'Cotation Budget Vert / Egalité HF'
+    official_verdict_raw: str | None = None  # RAP CSV 'Degré de réalisation', as published (per row)
 
 
 @dataclass(slots=True)
@@ -71,6 +72,16 @@ class MethodologyRecord:
 
 
 @dataclass(slots=True)
+class SkippedRecord:
+    """A source record (or part of one) that yields no cell, with why: listed, never dropped silently."""
+
+    source_line: int
+    record_number: int | None
+    programme_code: str | None
+    reason: str
+
+
+@dataclass(slots=True)
 class ParsedDocument:
     source_format: str  # 'farandole_text' or 'opendata_csv'
     vintage_year: int | None  # what the content says (text: annee#; CSV: None, read from the path)
@@ -81,6 +92,8 @@ class ParsedDocument:
     line_count: int = 0
     cells: list[CellRecord] = field(default_factory=list)
     methodology: list[MethodologyRecord] = field(default_factory=list)
+    record_count: int | None = None  # CSV: data records read (blank lines aside); text: None
+    skipped: list[SkippedRecord] = field(default_factory=list)
 
 
 def decode_source(data: bytes, path: Path | str) -> tuple[str, str]:

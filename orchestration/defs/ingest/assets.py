@@ -15,6 +15,10 @@ RAW_TABLES = {
         "parsed number, status, and lineage (document, file, line or record, column)."
     ),
     "indicator_methodology": "The 'Précisions méthodologiques' sections of each indicator (text exports).",
+    "skipped_record": (
+        "Source records that yield no cell, with file, line and why (a programme without a "
+        "performance section; a 'Valeur cible' whose 'Année cible' is not one year)."
+    ),
     "rejected_document": "Quarantine: files that could not be read, with the error, file and line.",
 }
 
@@ -66,6 +70,7 @@ def raw_sources(context: dg.AssetExecutionContext, config: IngestConfig, warehou
                 "select 'source_document', count(*) from raw.source_document union all "
                 "select 'indicator_cell', count(*) from raw.indicator_cell union all "
                 "select 'indicator_methodology', count(*) from raw.indicator_methodology union all "
+                "select 'skipped_record', count(*) from raw.skipped_record union all "
                 "select 'rejected_document', count(*) from raw.rejected_document"
             ).fetchall()
         )
@@ -74,7 +79,8 @@ def raw_sources(context: dg.AssetExecutionContext, config: IngestConfig, warehou
             "where value_status = 'unparsed' order by document_id, source_line, column_position limit 200"
         ).fetchall()
         documents = con.execute(
-            "select document_id, document_type, vintage_year, source_file, cell_count from raw.source_document "
+            "select document_id, document_type, vintage_year, source_file, record_count, cell_count "
+            "from raw.source_document "
             "order by document_id limit 200"
         ).fetchall()
 
@@ -93,7 +99,7 @@ def raw_sources(context: dg.AssetExecutionContext, config: IngestConfig, warehou
             "unchanged": len(report.unchanged),
             "removed": report.removed[:50],
             "documents": dg.MetadataValue.md(
-                md_table(["document", "type", "vintage", "file", "cells"], documents)
+                md_table(["document", "type", "vintage", "file", "records", "cells"], documents)
             ),
             "raw_dir": str(
                 raw_dir.relative_to(PROJECT_DIR) if raw_dir.is_relative_to(PROJECT_DIR) else raw_dir
@@ -111,6 +117,10 @@ def raw_sources(context: dg.AssetExecutionContext, config: IngestConfig, warehou
     yield dg.MaterializeResult(
         asset_key=["raw", "indicator_methodology"],
         metadata={"dagster/row_count": counts["indicator_methodology"]},
+    )
+    yield dg.MaterializeResult(
+        asset_key=["raw", "skipped_record"],
+        metadata={"dagster/row_count": counts["skipped_record"]},
     )
     yield dg.MaterializeResult(
         asset_key=["raw", "rejected_document"],
