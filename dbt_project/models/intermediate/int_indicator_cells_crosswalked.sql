@@ -12,9 +12,9 @@ documents as (
 
 ),
 
-crosswalk as (
+measure_keys as (
 
-    select * from {{ ref('ref_indicator_crosswalk') }}
+    select * from {{ ref('int_measure_keys') }}
 
 ),
 
@@ -26,9 +26,10 @@ keyed as (
         cells.source_line,
         cells.record_number,
         cells.column_position,
-        coalesce(crosswalk.to_measure_key, cells.source_measure_key) as measure_key,
+        measure_keys.measure_key,
         cells.source_measure_key,
-        crosswalk.to_measure_key is not null as is_crosswalked,
+        measure_keys.measure_key <> cells.source_measure_key as is_crosswalked,
+        measure_keys.match_method,
         documents.document_type,
         documents.vintage_year,
         documents.published_on_estimate,
@@ -53,6 +54,7 @@ keyed as (
         cells.perspective,
         cells.ref_programme,
         cells.green_budget_rating,
+        cells.official_verdict_raw,
         cells.sub_indicator_id,
         cells.measure_position,
         cells.measure_label,
@@ -72,8 +74,10 @@ keyed as (
     from cells
     inner join documents
         on cells.document_id = documents.document_id
-    left join crosswalk
-        on cells.source_measure_key = crosswalk.from_measure_key
+    inner join measure_keys
+        on
+            cells.document_id = measure_keys.document_id
+            and cells.source_measure_key = measure_keys.source_measure_key
 
 )
 

@@ -27,6 +27,7 @@ preferred as (
         mission_code,
         measure_position,
         measure_label,
+        indicator_label,
         unit_raw,
         unit_key,
         document_id as described_by_document_id
@@ -83,6 +84,7 @@ final as (
         history.mission_indicator_code,
         preferred.measure_position,
         preferred.measure_label,
+        preferred.indicator_label,
         units.unit,
         preferred.unit_raw,
         units.unit_family,

@@ -1,6 +1,7 @@
--- The realisation that counts for each measure and year: the latest published non-empty cell
--- (domain.md: realised values can be revised; the latest word wins), with the previous year's
--- realisation beside it for trend targets ('En hausse').
+-- The realisation that counts for each measure and year: the latest published usable cell
+-- (realised values can be revised; the latest word wins), a number printed earlier standing
+-- against a later 'ND' / 'Non connu'; failing any, the latest non-empty cell. The previous year's
+-- realisation beside it, for trend targets ('En hausse') and the verdict's improvement test.
 with
 
 values_ as (
@@ -24,9 +25,13 @@ latest as (
     where
         value_kind = 'realisation'
         and value_status <> 'empty'
+    -- a later 'ND' or 'NC' does not replace an earlier number: usable values first
     qualify row_number() over (
             partition by measure_key, year
-            order by published_on_estimate desc, document_id desc
+            order by
+                value_status in ('numeric', 'annotated', 'duration', 'qualitative') desc,
+                published_on_estimate desc,
+                document_id desc
         ) = 1
 
 ),

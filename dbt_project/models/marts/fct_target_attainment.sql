@@ -2,9 +2,9 @@
 -- status (met, not_met, no_realisation, no_target, not_comparable) with a ratio. Rules:
 --   * a point target: `increase` met when realisation >= target, `decrease` when <=, `target`
 --     when |realisation - target| <= tolerance (ref_measure_direction.tolerance_abs, else 5% of
---     |target|), `unknown` not_comparable;
+--     |target|); `unknown` met only when the realisation equals the target, else not_comparable;
 --   * a bound ('≥ 40'): met when the realisation satisfies the printed comparator (40 meets ≥ 40);
---     '~ x' is a point target with the `target` tolerance;
+--     '~ x' follows the direction like a point target (within the tolerance for `target`/`unknown`);
 --   * a range ('2 à 4,5'): met inside [low, high], ends included;
 --   * a trend ('En hausse' / 'En baisse' / 'Stable'): compared with the previous year's latest
 --     realisation (stable: within 5%); any other qualitative target is not_comparable;
@@ -14,7 +14,20 @@
 --     but no usable realisation -> no_realisation; numbers in different printed units, formulas
 --     and unparsed text -> not_comparable.
 -- attainment_ratio = realisation / target, inverted (target / realisation) for `decrease` and for
--- '<' / '≤' bounds; null for ranges, trends, verdicts, and when the denominator is 0.
+-- '<' / '≤' bounds; null for ranges, trends, verdicts, a `target` direction, and when either value
+-- is zero or negative (a ratio of signed values says nothing).
+--
+-- verdict: the official vocabulary, computed here from the target of record, the realisation, the
+-- previous year's realisation and the direction, never from the official verdict (which is only
+-- joined beside it, with agrees_with_official):
+--   met          : attainment_status met against a target value (a bound, a range, a number);
+--   improved     : not met, and better than the previous year's realisation in the direction of
+--                  improvement (closer to the target for a `target` direction); a trend target
+--                  ('En hausse') followed is improved, not met: it sets no value to meet;
+--   not_improved : not met, and not better (equal, worse, or no previous number to compare);
+--   no_data      : no usable target of record, or no usable realisation;
+--   not_retained : not comparable (verdict_reason: unit_mismatch, direction_unknown,
+--                  qualitative_target, qualitative_realisation…).
 with
 
 targets as (
@@ -59,9 +72,24 @@ directions as (
     select
         measure_key,
         direction,
+        direction_source,
         tolerance_abs,
         tolerance_relative
     from {{ ref('int_measure_directions_assigned') }}
+
+),
+
+official as (
+
+    select
+        measure_key,
+        year,
+        official_verdict_raw,
+        official_verdict,
+        official_verdict_document_id,
+        official_verdict_source_file,
+        official_verdict_source_line
+    from {{ ref('int_official_verdicts') }}
 
 ),
 
@@ -122,7 +150,15 @@ classified as (
         measure_years.previous_realisation_status,
         measure_years.previous_realisation_value,
         coalesce(directions.direction, 'unknown') as direction,
+        coalesce(directions.direction_source, 'none') as direction_source,
         coalesce(directions.tolerance_relative, 0.05) as tolerance_relative,
+        -- the direction the judgement uses: a bound printed without a known direction brings its own
+        case
+            when coalesce(directions.direction, 'unknown') <> 'unknown' then directions.direction
+            when measure_years.target_comparator in ('>', '>=') then 'increase'
+            when measure_years.target_comparator in ('<', '<=') then 'decrease'
+            else 'unknown'
+        end as effective_direction,
         case
             when measure_years.target_status is null then 'missing'
             when measure_years.target_status in ('numeric', 'annotated', 'duration') then 'point'
@@ -146,6 +182,13 @@ classified as (
                 ) then 'missing'
             else 'other'
         end as realisation_class,
+        -- numbers printed in two different units (e.g. mois vs jours) are never compared raw
+        coalesce(
+            measure_years.target_unit is not null
+            and measure_years.realisation_unit is not null
+            and measure_years.target_unit <> measure_years.realisation_unit,
+            false
+        ) as is_unit_mismatch,
         -- the tolerance of a `target` direction (or a '~' target), in the measure's unit
         coalesce(
             directions.tolerance_abs,
@@ -184,6 +227,9 @@ evaluated as (
         previous_realisation_status,
         previous_realisation_value,
         direction,
+        direction_source,
+        effective_direction,
+        is_unit_mismatch,
         tolerance_relative,
         target_class,
         realisation_class,
@@ -195,23 +241,24 @@ evaluated as (
             when target_class = 'trend' then 'trend_vs_previous_year'
             when target_class = 'range' then 'within_range'
             when target_class = 'bound' then 'bound_' || target_comparator
+            when target_class in ('point', 'approx') and direction = 'increase' then 'at_least'
+            when target_class in ('point', 'approx') and direction = 'decrease' then 'at_most'
+            when target_class in ('point', 'approx') and direction = 'target' then 'within_tolerance'
             when target_class = 'approx' then 'within_tolerance'
-            when target_class = 'point' and direction = 'increase' then 'at_least'
-            when target_class = 'point' and direction = 'decrease' then 'at_most'
-            when target_class = 'point' and direction = 'target' then 'within_tolerance'
+            when target_class = 'point' then 'equal_to_target'
         end as attainment_rule,
         case
             when target_class = 'missing' then null
             when realisation_class = 'verdict' then realisation_note = 'met'
             when realisation_class <> 'number' then null
-            -- numbers printed in two different units (e.g. mois vs jours) are not compared
-            when target_unit is not null and realisation_unit is not null and target_unit <> realisation_unit
-                then null
-            when target_class = 'point' and direction = 'increase' then realisation_value >= target_value
-            when target_class = 'point' and direction = 'decrease' then realisation_value <= target_value
+            when is_unit_mismatch then null
+            when target_class in ('point', 'approx') and direction = 'increase' then realisation_value >= target_value
+            when target_class in ('point', 'approx') and direction = 'decrease' then realisation_value <= target_value
             when target_class in ('point', 'approx') and direction = 'target'
                 then abs(realisation_value - target_value) <= tolerance_applied
             when target_class = 'approx' then abs(realisation_value - target_value) <= tolerance_applied
+            -- direction unknown: only an exact hit is judged (met whatever the direction)
+            when target_class = 'point' and realisation_value = target_value then true
             when target_class = 'bound' and target_comparator = '>=' then realisation_value >= target_value
             when target_class = 'bound' and target_comparator = '>' then realisation_value > target_value
             when target_class = 'bound' and target_comparator = '<=' then realisation_value <= target_value
@@ -251,8 +298,48 @@ final as (
         realisation_document_id,
         previous_realisation_value,
         direction,
+        direction_source,
         case when attainment_rule = 'within_tolerance' then tolerance_applied end as tolerance_applied,
         attainment_rule,
+        case
+            when target_class = 'missing' or realisation_class = 'missing' then 'no_data'
+            -- a trend target ('En baisse') sets no value to meet: its year is judged against the
+            -- previous one, as the RAP does (followed: improved, else not_improved)
+            when target_class = 'trend' and is_met then 'improved'
+            when is_met then 'met'
+            when is_met is null then 'not_retained'
+            -- not met: against the previous year's realisation
+            when realisation_class = 'verdict' then 'not_improved'
+            when target_class = 'trend' then 'not_improved'
+            when not has_previous_number then 'not_improved'
+            when effective_direction = 'increase' and realisation_value > previous_realisation_value then 'improved'
+            when effective_direction = 'decrease' and realisation_value < previous_realisation_value then 'improved'
+            when
+                effective_direction = 'target'
+                and target_value is not null
+                and abs(realisation_value - target_value) < abs(previous_realisation_value - target_value)
+                then 'improved'
+            else 'not_improved'
+        end as verdict,
+        case
+            when target_class = 'missing' and target_status is null then 'no_target'
+            when target_class = 'missing' then 'target_' || target_status
+            when realisation_class = 'missing' and realisation_status is null then 'no_realisation'
+            when realisation_class = 'missing' then 'realisation_' || realisation_status
+            when target_class = 'trend' and is_met then 'trend_followed'
+            when is_met then attainment_rule
+            when is_met is null and is_unit_mismatch then 'unit_mismatch'
+            when is_met is null and realisation_class = 'other' then 'realisation_' || realisation_status
+            when is_met is null and target_class = 'other' then 'target_' || target_status
+            when is_met is null and target_class = 'trend' then 'no_previous_realisation'
+            when is_met is null and target_class = 'range' then 'range_without_bounds'
+            when is_met is null and direction = 'unknown' then 'direction_unknown'
+            when is_met is null then 'not_comparable'
+            when realisation_class = 'verdict' then 'printed_verdict_not_met'
+            when target_class = 'trend' then 'trend_not_followed'
+            when not has_previous_number then 'no_previous_realisation'
+            else 'compared_with_previous_year'
+        end as verdict_reason,
         case
             when target_class = 'missing' then 'no_target'
             when realisation_class = 'missing' then 'no_realisation'
@@ -263,11 +350,20 @@ final as (
         case
             when is_met is null or realisation_class <> 'number' then null
             when target_class not in ('point', 'approx', 'bound') then null
+            when direction = 'target' then null
+            when target_value <= 0 or realisation_value <= 0 then null
             when target_comparator in ('<', '<=') or (target_comparator is null and direction = 'decrease')
                 then target_value / nullif(realisation_value, 0)
             else realisation_value / nullif(target_value, 0)
-        end as attainment_ratio
+        end as attainment_ratio,
+        official.official_verdict_raw,
+        official.official_verdict,
+        official.official_verdict_document_id,
+        official.official_verdict_source_file,
+        official.official_verdict_source_line
     from evaluated
+    left join official
+        using (measure_key, year)
 
 )
 
@@ -290,8 +386,17 @@ select
     realisation_document_id,
     previous_realisation_value,
     direction,
+    direction_source,
     tolerance_applied,
     attainment_rule,
     attainment_status,
-    attainment_ratio
+    attainment_ratio,
+    verdict,
+    verdict_reason,
+    official_verdict_raw,
+    official_verdict,
+    case when official_verdict is not null then verdict = official_verdict end as agrees_with_official,
+    official_verdict_document_id,
+    official_verdict_source_file,
+    official_verdict_source_line
 from final

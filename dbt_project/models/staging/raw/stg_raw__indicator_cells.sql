@@ -43,6 +43,7 @@ renamed as (
         perspective,
         ref_programme,
         green_budget_rating,
+        official_verdict_raw,
         sub_indicator_id,
         measure_position,
         measure_label,

@@ -1,0 +1,275 @@
+-- The canonical measure of every source row (document x natural key), and how it was decided.
+-- A row with a sub-indicator id is that id (the contract). A document that prints no id at all
+-- (RAP 2015-2016 open data, Farandole pages) is matched to the id-bearing measures of the other
+-- vintages: same owning programme and indicator number, then the normalised label (+ the unit).
+--   exact_label       : same label, same unit, in the nearest vintage that has one;
+--   approximate_label : failing that, the most similar label in the nearest vintage that has one:
+--                       score = mean of the word-set Jaccard index and the containment of the
+--                       smaller word set (a truncated label still matches), >= 0.6; a different
+--                       unit costs 0.05; equal scores go to the same position in the table;
+--   ambiguous         : the best score is shared by several ids, or another row of the same
+--                       document claims the same id with a better match: the row keeps its key;
+--   unmatched         : nothing similar: the row keeps its key.
+-- Stewards decide above every rule: ref_indicator_crosswalk (scoped to its documents) first, then
+-- ref_measure_match_override (an empty to_measure_key keeps the row's own key).
+-- Deterministic: every ranking ends on ids and vintages.
+with
+
+cells as (
+
+    select * from {{ ref('stg_raw__indicator_cells') }}
+
+),
+
+documents as (
+
+    select
+        document_id,
+        vintage_year
+    from {{ ref('stg_raw__source_documents') }}
+
+),
+
+crosswalk as (
+
+    select * from {{ ref('ref_indicator_crosswalk') }}
+
+),
+
+overrides as (
+
+    select * from {{ ref('ref_measure_match_override') }}
+
+),
+
+source_rows as (
+
+    -- one row per document and natural key (a mission row repeating a programme row folds in)
+    select
+        cells.document_id,
+        documents.vintage_year,
+        cells.source_measure_key,
+        cells.sub_indicator_id,
+        cells.owner_programme_code as programme_code,
+        cells.indicator_number,
+        cells.measure_position,
+        cells.measure_label,
+        cells.unit_raw,
+        {{ normalised_label('cells.measure_label') }} as label_key,
+        {{ normalised_unit('cells.unit_raw') }} as unit_norm,
+        cells.source_file,
+        cells.source_line
+    from cells
+    inner join documents
+        on cells.document_id = documents.document_id
+    qualify row_number() over (
+            partition by cells.document_id, cells.source_measure_key
+            order by cells.is_programme_row desc, cells.source_line asc
+        ) = 1
+
+),
+
+id_documents as (
+
+    select distinct document_id
+    from source_rows
+    where sub_indicator_id is not null
+
+),
+
+to_match as (
+
+    select
+        source_rows.*,
+        list_distinct(string_split(source_rows.label_key, ' ')) as words
+    from source_rows
+    where source_rows.document_id not in (select id_documents.document_id from id_documents)
+
+),
+
+candidates as (
+
+    select
+        document_id,
+        vintage_year,
+        sub_indicator_id,
+        programme_code,
+        indicator_number,
+        measure_position,
+        label_key,
+        unit_norm,
+        list_distinct(string_split(label_key, ' ')) as words
+    from source_rows
+    where sub_indicator_id is not null
+
+),
+
+pairs as (
+
+    select
+        to_match.document_id,
+        to_match.source_measure_key,
+        candidates.sub_indicator_id,
+        candidates.document_id as matched_document_id,
+        abs(candidates.vintage_year - to_match.vintage_year) as vintage_distance,
+        candidates.vintage_year as matched_vintage_year,
+        to_match.label_key = candidates.label_key as same_label,
+        to_match.unit_norm = candidates.unit_norm as same_unit,
+        to_match.measure_position = candidates.measure_position as same_position,
+        round(
+            case
+                when to_match.label_key = candidates.label_key then 1.0
+                else
+                    0.5 * len(list_intersect(to_match.words, candidates.words))
+                    / len(list_distinct(list_concat(to_match.words, candidates.words)))
+                    + 0.5 * len(list_intersect(to_match.words, candidates.words))
+                    / least(len(to_match.words), len(candidates.words))
+            end
+            - case when to_match.unit_norm = candidates.unit_norm then 0 else 0.05 end,
+            4
+        ) as score
+    from to_match
+    inner join candidates
+        on
+            to_match.programme_code = candidates.programme_code
+            and to_match.indicator_number = candidates.indicator_number
+
+),
+
+qualified as (
+
+    select
+        *,
+        case when same_label and same_unit then 'exact_label' else 'approximate_label' end as method
+    from pairs
+    where score >= 0.6
+
+),
+
+best_level as (
+
+    -- the best (method, nearest vintage, score) per source row; ties across ids are ambiguous
+    select
+        qualified.*,
+        dense_rank() over (
+            partition by document_id, source_measure_key
+            order by method = 'exact_label' desc, vintage_distance asc, score desc, same_position desc
+        ) as level_rank
+    from qualified
+
+),
+
+best as (
+
+    select
+        document_id,
+        source_measure_key,
+        min(method) as method,
+        min(score) as score,
+        min(vintage_distance) as vintage_distance,
+        count(distinct sub_indicator_id) as n_ids,
+        min(sub_indicator_id) as sub_indicator_id,
+        -- the latest vintage printing the id at that level, for the review file
+        max(matched_document_id) as matched_document_id
+    from best_level
+    where level_rank = 1
+    group by document_id, source_measure_key
+
+),
+
+claimed as (
+
+    -- two rows of one document may not become one measure: the best claim keeps the id
+    select
+        best.*,
+        row_number() over (
+            partition by best.document_id, best.sub_indicator_id
+            order by best.method = 'exact_label' desc, best.score desc, best.source_measure_key asc
+        ) as claim_rank
+    from best
+    where best.n_ids = 1
+
+),
+
+automatic as (
+
+    select
+        to_match.document_id,
+        to_match.source_measure_key,
+        case
+            when claimed.claim_rank = 1 then cast(claimed.sub_indicator_id as varchar)
+        end as matched_measure_key,
+        case
+            when claimed.claim_rank = 1 then claimed.method
+            when best.source_measure_key is not null then 'ambiguous'
+            else 'unmatched'
+        end as match_method,
+        best.score as match_score,
+        best.matched_document_id,
+        best.n_ids as n_candidate_ids,
+        case
+            when best.n_ids > 1 then 'several ids share the best score'
+            when claimed.claim_rank > 1 then 'another row of the document claims the same id with a better match'
+        end as ambiguity_reason,
+        case when best.n_ids = 1 then cast(best.sub_indicator_id as varchar) end as best_candidate_key
+    from to_match
+    left join best
+        on
+            to_match.document_id = best.document_id
+            and to_match.source_measure_key = best.source_measure_key
+    left join claimed
+        on
+            best.document_id = claimed.document_id
+            and best.source_measure_key = claimed.source_measure_key
+
+),
+
+final as (
+
+    select
+        source_rows.document_id,
+        source_rows.source_measure_key,
+        source_rows.vintage_year,
+        source_rows.sub_indicator_id,
+        source_rows.programme_code,
+        source_rows.indicator_number,
+        source_rows.measure_label,
+        source_rows.unit_raw,
+        source_rows.source_file,
+        source_rows.source_line,
+        coalesce(
+            crosswalk.to_measure_key,
+            nullif(overrides.to_measure_key, ''),
+            case when overrides.document_id is null then automatic.matched_measure_key end,
+            source_rows.source_measure_key
+        ) as measure_key,
+        case
+            when crosswalk.to_measure_key is not null then 'crosswalk'
+            when overrides.document_id is not null then 'steward_override'
+            when source_rows.sub_indicator_id is not null then 'sub_indicator_id'
+            -- a row without id in a file that has ids: its own key (the contract)
+            else coalesce(automatic.match_method, 'own_key')
+        end as match_method,
+        automatic.match_method as automatic_match_method,
+        automatic.match_score,
+        automatic.matched_document_id,
+        automatic.best_candidate_key,
+        automatic.n_candidate_ids,
+        automatic.ambiguity_reason
+    from source_rows
+    left join crosswalk
+        on
+            source_rows.source_measure_key = crosswalk.from_measure_key
+            and (crosswalk.from_document_id is null or source_rows.document_id = crosswalk.from_document_id)
+    left join overrides
+        on
+            source_rows.document_id = overrides.document_id
+            and source_rows.source_measure_key = overrides.source_measure_key
+    left join automatic
+        on
+            source_rows.document_id = automatic.document_id
+            and source_rows.source_measure_key = automatic.source_measure_key
+
+)
+
+select * from final
