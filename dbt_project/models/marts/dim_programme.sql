@@ -42,23 +42,45 @@ latest as (
         document_id as described_by_document_id
     from programme_rows
     qualify row_number() over (
-            partition by programme_code order by document_recency_rank asc, source_line asc
+            partition by programme_code
+            order by programme_label is null, document_recency_rank asc, source_line asc
+        ) = 1
+
+),
+
+mission_codes as (
+
+    -- a mission's code by its label: the PLF file prints both, a RAP file prints the code only in
+    -- its mission objectives ('MAA.2')
+    select
+        mission_label,
+        mission_code
+    from cells
+    where mission_code is not null and mission_label is not null
+    qualify row_number() over (
+            partition by mission_label order by document_recency_rank asc, source_line asc
         ) = 1
 
 ),
 
 mission as (
 
-    -- the mission is known from the open-data file only (a Farandole export does not print it)
+    -- the mission is known from the open-data files only (a Farandole export does not print it)
     select
-        programme_code,
-        mission_code,
-        mission_label,
-        budget_type
+        programme_rows.programme_code,
+        coalesce(programme_rows.mission_code, mission_codes.mission_code) as mission_code,
+        programme_rows.mission_label,
+        programme_rows.budget_type
     from programme_rows
-    where mission_code is not null
+    left join mission_codes
+        on programme_rows.mission_label = mission_codes.mission_label
+    where programme_rows.mission_label is not null
     qualify row_number() over (
-            partition by programme_code order by document_recency_rank asc, source_line asc
+            partition by programme_rows.programme_code
+            order by
+                programme_rows.document_recency_rank asc,
+                programme_rows.mission_code is null,
+                programme_rows.source_line asc
         ) = 1
 
 ),
