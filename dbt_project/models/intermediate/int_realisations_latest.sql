@@ -1,5 +1,5 @@
 -- The realisation that counts for each measure and year: the latest published non-empty cell
--- (domain.md: realised values can be revised; the latest word wins), with the previous year's
+-- (docs/domain.md: realised values can be revised; the latest word wins), with the previous year's
 -- realisation beside it for trend targets ('En hausse').
 with
 
