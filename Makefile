@@ -16,7 +16,16 @@ export RAW_DIR DATA_DIR DUCKDB_PATH DAGSTER_HOME DO_NOT_TRACK DAGSTER_DISABLE_TE
 override DAGSTER_HOME := $(abspath $(DAGSTER_HOME))
 
 UV_VERSION := 0.13.9
-UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+# uv: the one on PATH (the fast path); else the project-local one of an earlier `make setup`; else
+# `python3 -m uv`, which setup pip-installs, unless python3 is "externally managed" (PEP 668: pip
+# refuses to install into it): then a project-local virtual environment, .uv-bootstrap/, holds it.
+UV_BOOTSTRAP := $(CURDIR)/.uv-bootstrap
+UV := $(shell command -v uv 2>/dev/null \
+  || { test -x "$(UV_BOOTSTRAP)/bin/uv" && echo "$(UV_BOOTSTRAP)/bin/uv"; } \
+  || { python3 -m uv --version >/dev/null 2>&1 && echo "python3 -m uv"; } \
+  || { python3 -c 'import os, sys, sysconfig; sys.exit(sys.prefix == sys.base_prefix and os.path.isfile(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")))' 2>/dev/null && echo "python3 -m uv"; } \
+  || echo "$(UV_BOOTSTRAP)/bin/uv")
+UV_INSTALL := $(if $(findstring $(UV_BOOTSTRAP),$(UV)),python3 -m venv "$(UV_BOOTSTRAP)" && "$(UV_BOOTSTRAP)/bin/python" -m,python3 -m) pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 RUN := $(UV) run --locked --no-sync
 
 .PHONY: help setup manifest browser run test dev lint format clean corpus bench
@@ -31,7 +40,7 @@ help:
 
 # uv itself, then the locked environment (a no-op in about a second when nothing changed).
 setup:
-	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	@$(UV) --version >/dev/null 2>&1 || { $(UV_INSTALL); }
 	@$(UV) sync --locked --quiet
 	@mkdir -p "$(DAGSTER_HOME)" && cmp -s dagster.yaml "$(DAGSTER_HOME)/dagster.yaml" || cp dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
 

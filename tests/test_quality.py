@@ -319,7 +319,7 @@ def test_shipped_sources_mart_suites_numbers(shipped):
     assert len(mart_rules) == 16
     assert all(r["status"] == "passed" and r["unexpected"] == 0 for r in mart_rules)
     rules = _rules(summary)
-    # 11,880 PLF 2025 rows + 54 seed rows (warehouse-contract.md)
+    # 11,880 PLF 2025 rows + 54 seed rows (docs/contract.md)
     for rule in ("fact_grain_unique", "fact_joins_measure", "fact_has_lineage", "fact_single_source_row"):
         assert rules[rule]["evaluated"] == 11934, rule
     assert rules["met_has_target_and_realisation"]["evaluated"] >= 1  # P352 1.1 = 30157, 2023: met

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The contract's vocabulary of value kinds (warehouse-contract.md).
+# The contract's vocabulary of value kinds (docs/contract.md).
 VALUE_KINDS = ("realisation", "target", "target_previous_pap", "forecast", "updated_forecast")
 
 

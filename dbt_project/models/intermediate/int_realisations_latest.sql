@@ -1,5 +1,5 @@
 -- The realisation that counts for each measure and year: the latest published usable cell
--- (realised values can be revised; the latest word wins), a number printed earlier standing
+-- (docs/domain.md: realised values can be revised; the latest word wins), a number printed earlier standing
 -- against a later 'ND' / 'Non connu'; failing any, the latest non-empty cell. The previous year's
 -- realisation beside it, for trend targets ('En hausse') and the verdict's improvement test.
 with

@@ -1,4 +1,4 @@
--- The target that counts for each measure and year (domain.md: the one PAP Y set).
+-- The target that counts for each measure and year (docs/domain.md: the one PAP Y set).
 --   1. set_by_pap        : printed by PAP Y as `target`;
 --   2. echoed_pap_target : printed by a later document (PAP Y+1, RAP Y) as `target_previous_pap`
 --                          ('Cible PAP Y'); the earliest echo wins;
