@@ -499,7 +499,7 @@ class _Parser:
                         f" at line {table_line})",
                     )
             kind = value_kind_for(qualifier or "", path, q_line, year)
-            header = f"{year} {qualifier}" if qualifier else m[1]
+            header = f"{m[1]} {qualifier}" if qualifier else m[1]
             if qualifier is None:
                 unqualified.append((len(columns), year, line))
             elif bare is None and qualifier[0] != "(":
