@@ -1,11 +1,14 @@
 """Tests of the Farandole text reader on the real PAP 2024 programme 352 export and broken copies of it."""
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from orchestration.lib.cells import parse_cell
 from orchestration.lib.farandole import read_farandole
+from orchestration.lib.ingest import SourceFile, document_id_for, parse_source
 from orchestration.lib.records import CellRecord, ParsedDocument, SourceFormatError
 
 REAL = Path(__file__).resolve().parents[1] / "raw" / "pap" / "2024" / "000_9fa5ff6774201ab1.txt"
@@ -561,4 +564,351 @@ def test_text_before_any_heading_is_commentaire(tmp_path: Path) -> None:
         "",
         "Un commentaire libre.",
         137,
+    )
+
+
+# -- RAP one-programme pages and older PAP vintages (hand-built pages in tests/fixtures) ----------
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+RAP_PAGE = FIXTURES / "rap_2019_p129_page.txt"
+RAP_TEXT = RAP_PAGE.read_bytes().decode("utf-8")
+RAP_LINES = RAP_TEXT.split("\n")[:-1]  # the file ends with a line break
+OLDER_PAP = FIXTURES / "pap_2023_p129_older_layout.txt"
+
+RAP_HEADERS = [
+    "2017 Réalisation",
+    "2018 Réalisation",
+    "2019 Prévision PAP 2019",
+    "2019 Prévision actualisée",
+    "2019 Réalisation",
+    "2020 Cible PAP 2019",
+]
+RAP_YEARS = [2017, 2018, 2019, 2019, 2019, 2020]
+RAP_KINDS = ["realisation", "realisation", "target_previous_pap", "updated_forecast", "realisation", "target"]
+# (indicator, measure position, unit, the six cells as published)
+RAP_ROWS = [
+    ("1.1", 1, "%", ["86", "89", "100", "95", "91", "100"]),
+    ("1.1", 2, "mois", ["5,8", "5,1", "6", "6", "4,9", "\xa0"]),
+    ("1.2", 1, "%", ["0,7", "0,6", "0,5", "0,5", "0,8", "0,5"]),
+    ("2.1", 1, "m²/poste", ["12,8", "12,6", "12", "12,4", "12,3", "\xa0"]),
+    ("2.1", 2, "€/m²", ["24", "26", "25", "25", "24,1", "25"]),
+]
+
+
+@pytest.fixture(scope="module")
+def rap() -> ParsedDocument:
+    return read_farandole(RAP_PAGE, document_type="RAP")
+
+
+def rap_with(changes: dict[int, str | None]) -> str:
+    """The RAP page with lines replaced (1-based line -> new text; None deletes the line)."""
+    out = []
+    for n, line in enumerate(RAP_LINES, 1):
+        new = changes.get(n, line)
+        if new is not None:
+            out.append(new)
+    return "\n".join(out) + "\n"
+
+
+def rows_by_measure(doc: ParsedDocument) -> dict[tuple[str, int, str], list[str]]:
+    rows: dict[tuple[str, int, str], list[str]] = {}
+    for c in doc.cells:
+        rows.setdefault((c.indicator_number, c.measure_position, c.unit_raw), []).append(c.value_raw)
+    return rows
+
+
+def cell_at(doc: ParsedDocument, indicator: str, measure: int, column: int) -> CellRecord:
+    (found,) = [
+        c
+        for c in doc.cells
+        if (c.indicator_number, c.measure_position, c.column_position) == (indicator, measure, column)
+    ]
+    return found
+
+
+def test_rap_page_header(rap: ParsedDocument) -> None:
+    assert rap.source_format == "farandole_text"
+    assert (rap.vintage_year, rap.programme_code) == (2019, "P129")
+    assert rap.programme_label == "Coordination du travail gouvernemental"
+    # the $@FwLOStyle(…) lines between the variables are skipped
+    assert rap.header == {
+        "annee": "2019",
+        "numProg": "129",
+        "libelleProg": "Coordination du travail gouvernemental",
+        "enteteSousTitre": "Objectifs et indicateurs de performance",
+    }
+    assert rap.line_count == 239
+
+
+def test_rap_page_structure(rap: ParsedDocument) -> None:
+    assert len(rap.cells) == 30
+    assert sorted({(c.objective_code, c.objective_number, c.objective_label) for c in rap.cells}) == [
+        ("P129-1", "1", "Coordonner le travail gouvernemental et veiller à l’application des lois"),
+        ("P129-2", "2", "Optimiser le coût et la gestion des fonctions support"),  # a style line before it
+    ]
+    assert sorted(
+        {(c.indicator_code, c.indicator_number, c.indicator_label, c.perspective) for c in rap.cells}
+    ) == [
+        ("P129-1-1", "1.1", "Taux d’exécution des lois", "citoyen"),
+        ("P129-1-2", "1.2", "Transposition des directives européennes", "citoyen"),
+        ("P129-2-1", "2.1", "Efficience de la gestion immobilière", "contribuable"),
+    ]
+    assert len({(c.indicator_number, c.measure_position) for c in rap.cells}) == 5
+    assert Counter(c.value_kind for c in rap.cells) == {
+        "realisation": 15,
+        "target_previous_pap": 5,
+        "updated_forecast": 5,
+        "target": 5,
+    }
+    assert {(c.column_position, c.column_header, c.year, c.value_kind) for c in rap.cells} == set(
+        zip(range(1, 7), RAP_HEADERS, RAP_YEARS, RAP_KINDS, strict=True)
+    )
+    # the target of record of RAP 2019 is the 'Prévision 2019 PAP 2019' column
+    assert {c.column_header for c in rap.cells if c.value_kind == "target_previous_pap"} == {
+        "2019 Prévision PAP 2019"
+    }
+    for c in rap.cells:
+        assert (c.programme_code, c.record_number, c.sector_type) == ("P129", None, "programme")
+        assert c.indicator_code == f"P129-{c.indicator_number.replace('.', '-')}"
+        assert "$@" not in c.objective_label + c.indicator_label + c.measure_label + c.unit_raw
+
+
+def test_rap_page_every_row(rap: ParsedDocument) -> None:
+    assert rows_by_measure(rap) == {(ind, pos, unit): values for ind, pos, unit, values in RAP_ROWS}
+    assert cell_at(rap, "1.1", 2, 1).measure_label == (
+        "Délai moyen de publication des textes d’application des lois promulguées dans l’année"
+    )
+    assert (
+        cell_at(rap, "2.1", 2, 1).measure_label == "Coût de l’entretien courant au m² de surface utile brute"
+    )
+
+
+def test_rap_page_blank_last_cells(rap: ParsedDocument) -> None:
+    blank = [c for c in rap.cells if not c.value_raw.strip()]
+    assert [
+        (
+            c.source_line,
+            c.indicator_number,
+            c.measure_position,
+            c.column_position,
+            c.column_header,
+            c.value_kind,
+        )
+        for c in blank
+    ] == [
+        (88, "1.1", 2, 6, "2020 Cible PAP 2019", "target"),  # last measure: a padding line follows (90)
+        (211, "2.1", 1, 6, "2020 Cible PAP 2019", "target"),  # the next measure's label follows (213)
+    ]
+    for c in blank:
+        assert c.value_raw == "\xa0" == RAP_LINES[c.source_line - 1]  # kept as published
+        parsed = parse_cell(c.value_raw)
+        assert (parsed.value_status, parsed.value_raw) == ("empty", "\xa0")
+    # the measure after a blank last cell starts where it should
+    assert cell_at(rap, "2.1", 2, 1).source_line == 217
+    assert cell_at(rap, "2.1", 2, 1).measure_label.startswith("Coût de l’entretien")
+
+
+def test_rap_page_mission_indicator(rap: ParsedDocument) -> None:
+    """'INDICATEUR 1.1     mission': kept as the CSV keeps it on a mission indicator's programme row."""
+    mission = [c for c in rap.cells if c.ref_programme is not None]
+    assert {c.indicator_code for c in mission} == {"P129-1-1"}
+    assert len(mission) == 12
+    assert {(c.ref_programme, c.sector_type, c.programme_code, c.objective_code) for c in mission} == {
+        ("(Indicateur Mission)", "programme", "P129", "P129-1")
+    }
+    assert {c.indicator_code for c in rap.cells if c.ref_programme is None} == {"P129-1-2", "P129-2-1"}
+
+
+def test_rap_page_source_lines(rap: ParsedDocument) -> None:
+    # checked with grep -n / sed -n on the file
+    assert cell_at(rap, "1.1", 1, 1).source_line == 62
+    assert cell_at(rap, "1.1", 1, 6).source_line == 72
+    assert cell_at(rap, "1.1", 2, 1).source_line == 78
+    assert cell_at(rap, "1.2", 1, 3).source_line == 141
+    assert cell_at(rap, "2.1", 1, 1).source_line == 201
+    assert cell_at(rap, "2.1", 2, 6).source_line == 227
+    for c in rap.cells:
+        assert RAP_LINES[c.source_line - 1] == c.value_raw
+
+
+def test_rap_page_methodology(rap: ParsedDocument) -> None:
+    assert [
+        (m.indicator_code, m.section, m.source_line_start, m.source_line_end) for m in rap.methodology
+    ] == [
+        ("P129-1-1", "source_des_donnees", 94, 94),
+        ("P129-1-1", "mode_de_calcul", 98, 98),
+        ("P129-1-2", "source_des_donnees", 153, 153),
+        ("P129-2-1", "source_des_donnees", 233, 233),
+        ("P129-2-1", "mode_de_calcul", 235, 239),
+    ]
+    assert rap.methodology[-1].text.split("\n\n") == [
+        "Ratio SUN / poste de travail : surface utile nette rapportée au nombre de postes de travail.",
+        "La cible 2020 du ratio n’est pas renseignée : le schéma pluriannuel de stratégie immobilière"
+        " était en cours de révision.",
+    ]
+
+
+def test_rap_page_is_document_rap_year_programme() -> None:
+    source = SourceFile(
+        path=RAP_PAGE,
+        relpath="rap/2019/p129.txt",
+        document_type="RAP",
+        vintage_year=2019,
+        source_format="farandole_text",
+        is_synthetic=False,
+    )
+    doc = parse_source(source, RAP_PAGE.read_bytes())
+    assert document_id_for(source, doc) == "RAP-2019-P129"
+    assert len(doc.cells) == 30
+
+
+def test_rap_page_crlf_and_cp1252(tmp_path: Path, rap: ParsedDocument) -> None:
+    crlf = parse_text(tmp_path, RAP_TEXT.replace("\n", "\r\n"))
+    assert cell_tuples(crlf) == cell_tuples(rap)
+    legacy = parse_text(tmp_path, RAP_TEXT, name="cp1252.txt", encoding="cp1252")
+    assert legacy.encoding == "cp1252"
+    assert cell_tuples(legacy) == cell_tuples(rap)
+    assert labels(legacy) == labels(rap)
+
+
+def test_blank_last_cell_of_ascii_spaces(tmp_path: Path, rap: ParsedDocument) -> None:
+    parsed = parse_text(tmp_path, rap_with({88: "   ", 211: " \xa0\t"}))
+    expected = [(*t[:6], {88: "   ", 211: " \xa0\t"}.get(t[0], t[6])) for t in cell_tuples(rap)]
+    assert cell_tuples(parsed) == expected
+    assert {parse_cell(c.value_raw).value_status for c in parsed.cells if c.source_line in (88, 211)} == {
+        "empty"
+    }
+
+
+def test_blank_line_inside_a_measure_is_padding(tmp_path: Path, rap: ParsedDocument) -> None:
+    # a U+00A0 line between two cells (not after the last but one) is not a cell
+    parsed = parse_text(tmp_path, rap_with({81: "\xa0", 204: "\xa0"}))
+    assert cell_tuples(parsed) == cell_tuples(rap)
+
+
+def test_style_directives_anywhere_are_skipped(tmp_path: Path, rap: ParsedDocument) -> None:
+    # on the empty separator lines: between a measure label and its unit, between two cells,
+    # after an INDICATEUR line, in a methodology section
+    style = "$@FwLOStyle(Cellule#droite)"
+    parsed = parse_text(tmp_path, rap_with({59: style, 65: style, 28: style, 97: style}))
+    assert cell_tuples(parsed) == cell_tuples(rap)
+    assert labels(parsed) == labels(rap)
+    assert parsed.methodology == rap.methodology
+    assert parsed.header == rap.header
+
+
+def test_older_pap_layout() -> None:
+    doc = read_farandole(OLDER_PAP, document_type="PAP")
+    assert (doc.vintage_year, doc.programme_code, doc.line_count) == (2023, "P129", 135)
+    assert doc.header["annee"] == "2023"
+    assert len(doc.cells) == 18
+    assert sorted({(c.indicator_code, c.indicator_number) for c in doc.cells}) == [
+        ("P129-1-1", "1.1"),
+        ("P129-1-2", "1.2"),
+    ]
+    assert {(c.column_position, c.column_header, c.year, c.value_kind) for c in doc.cells} == {
+        (1, "2020 Réalisation", 2020, "realisation"),
+        (2, "2021 Réalisation", 2021, "realisation"),
+        (3, "2022 Prévision PAP 2022", 2022, "target_previous_pap"),
+        (4, "2022 Prévision actualisée", 2022, "updated_forecast"),
+        (5, "2023 Cible PAP 2023", 2023, "target_previous_pap"),
+        (6, "2025 Cible", 2025, "target"),
+    }
+    assert rows_by_measure(doc) == {
+        ("1.1", 1, "%"): ["90", "92", "100", "95", "100", "100"],
+        ("1.2", 1, "%"): ["0,5", "0,7", "0,5", "0,6", "0,5", "0,5"],
+        ("1.2", 2, "Nb"): ["7", "10", "5", "8", "5", "≤ 5"],
+    }
+    assert {c.ref_programme for c in doc.cells if c.indicator_number == "1.1"} == {"(Indicateur Mission)"}
+    assert {c.ref_programme for c in doc.cells if c.indicator_number == "1.2"} == {None}
+    assert [cell_at(doc, *key).source_line for key in (("1.1", 1, 1), ("1.1", 1, 6), ("1.2", 2, 6))] == [
+        50,
+        60,
+        129,
+    ]
+    assert [(m.indicator_code, m.source_line_start) for m in doc.methodology] == [
+        ("P129-1-1", 66),
+        ("P129-1-2", 135),
+    ]
+
+
+def test_seed_with_numbers_on_the_keyword_lines(tmp_path: Path, doc: ParsedDocument) -> None:
+    """The real export rewritten as 'OBJECTIF 1' / label and 'INDICATEUR 1.1' / label: same reading."""
+    text = re.sub(r"(OBJECTIF)[ \xa0]*\n\n(\d+) – ", r"\1 \2\n\n", TEXT)
+    text = re.sub(r"(INDICATEUR)[ \xa0]*\n\n(\d+\.\d+) – ", r"\1 \2\n\n", text)
+    assert text.count("\nOBJECTIF ") == 2 and text.count("\nINDICATEUR ") == 6
+    parsed = parse_text(tmp_path, text)
+    assert cell_tuples(parsed) == cell_tuples(doc)
+    assert labels(parsed) == labels(doc)
+    assert parsed.methodology == doc.methodology
+    assert {c.ref_programme for c in parsed.cells} == {None}
+
+
+# -- RAP pages: errors ------------------------------------------------------------------------------
+
+
+def test_rap_unknown_qualifier_line(tmp_path: Path) -> None:
+    err = parse_error(tmp_path, rap_with({49: "révisée"}).encode())  # '2019' / 'Prévision' / 'révisée'
+    assert err.line == 49
+    assert "unknown value kind in column header qualifier 'Prévision révisée'" in err.message
+    assert "after year column 2019 (line 47)" in err.message
+
+
+def test_rap_unknown_qualifier_of_the_last_column(tmp_path: Path) -> None:
+    # '2020' / 'Estimation' then the first measure label: not read as a label
+    err = parse_error(tmp_path, rap_with({55: "Estimation", 56: ""}).encode())
+    assert err.line == 55
+    assert "year column 2020 has no qualifier while the other columns of the table of indicator 1.1" in (
+        err.message
+    )
+    assert "'Estimation' (line 55) is not a known qualifier" in err.message
+
+
+def test_rap_qualifier_words_that_make_no_kind(tmp_path: Path) -> None:
+    err = parse_error(
+        tmp_path, rap_with({45: "Réalisation"}).encode()
+    )  # '2019' / 'Prévision' / 'Réalisation'
+    assert err.line == 44
+    assert "unknown value kind in column header qualifier 'Prévision Réalisation'" in err.message
+
+
+def test_rap_blank_last_cell_missing_before_next_measure(tmp_path: Path) -> None:
+    err = parse_error(tmp_path, rap_with({211: None, 212: None}).encode())
+    assert err.line == 211  # the next measure's label, moved up: taken as the 6th cell
+    assert 'missing cell: measure "Ratio SUN / Poste de travail" (line 197) has 5 cells' in err.message
+    assert "looks like the next measure's label" in err.message
+    assert "table of indicator 2.1 at line 174: 15 non-blank lines after the year headers" in err.message
+
+
+def test_rap_missing_cell_not_shifted_into_the_blank_one(tmp_path: Path) -> None:
+    # the 2019 forecast of 2.1's first measure is gone, its blank last cell stays: no shift
+    err = parse_error(tmp_path, rap_with({205: None, 206: None}).encode())
+    assert err.line == 211
+    assert 'missing cell: measure "Ratio SUN / Poste de travail" (line 197) has 4 cells' in err.message
+    assert "looks like the next measure's label" in err.message
+
+
+def test_rap_last_measure_missing_its_blank_cell(tmp_path: Path) -> None:
+    # the padding line after the table is never a cell: 1.1's last measure is one cell short
+    err = parse_error(tmp_path, rap_with({88: None, 89: None}).encode())
+    assert err.line == 74
+    assert (
+        'missing cell: measure "Délai moyen de publication des textes d’application des lois promulguées'
+        " dans l’année\" (line 74) has 5 cells for 6 year columns before 'Précisions méthodologiques'"
+        " (line 90)" in err.message
+    )
+    assert "table of indicator 1.1 at line 35: 15 non-blank lines after the year headers" in err.message
+
+
+def test_keyword_line_of_neither_layout(tmp_path: Path) -> None:
+    err = parse_error(tmp_path, rap_with({102: "INDICATEUR 1.2 transversal"}).encode())
+    assert err.line == 102
+    assert "expected 'OBJECTIF', 'OBJECTIF 1', 'INDICATEUR' or 'INDICATEUR 1.1'" in err.message
+
+
+def test_numbered_objective_without_label(tmp_path: Path) -> None:
+    err = parse_error(tmp_path, rap_with({161: ""}).encode())  # the style line before it is skipped
+    assert err.line == 166
+    assert "expected the label of objective 2 after 'OBJECTIF 2' (line 157), found 'INDICATEUR 2.1'" in (
+        err.message
     )

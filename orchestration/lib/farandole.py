@@ -1,11 +1,11 @@
-"""Reader for the budget directorate's Farandole text export of PAP "Objectifs et indicateurs".
+"""Reader for the budget directorate's Farandole text export of PAP and RAP "Objectifs et indicateurs".
 
 The export is one paragraph (or one table cell) per line, blank lines between them:
 
     $@FwLOVariable(annee#2024)            header variables (older exports: annee,2019)
-    $@FwLOVariable(numProg#352)
-    OBJECTIF
-    1 – label                             en dash, or a hyphen
+    $@FwLOVariable(numProg#352)           ($@FwLOStyle(…) directives may come between them)
+    OBJECTIF                              PAP 2024 layout: the keyword alone, then
+    1 – label                             number and label (en dash, or a hyphen)
     INDICATEUR
     1.1 – label
     (du point de vue du citoyen)          optional
@@ -19,15 +19,54 @@ The export is one paragraph (or one table cell) per line, blank lines between th
     Précisions méthodologiques            methodology: Source des données, Mode de calcul,
     Source des données : …                Justification des cibles, NB : …
 
+RAP one-programme pages and older PAP vintages print the number on the keyword's line, the label
+on the next, and the qualifier of a year column as bare words over one or more lines:
+
+    OBJECTIF 1
+    label
+    INDICATEUR 1.1     mission            'mission': a mission-level indicator
+    label
+    Unité
+    2019                                  '2019 Réalisation'
+    Réalisation
+    2019                                  '2019 Prévision PAP 2019' (in RAP 2019: the target of record)
+    Prévision
+    PAP 2019
+    2019                                  '2019 Prévision actualisée'
+    Prévision
+    actualisée
+    2020                                  '2020 Cible PAP 2019'
+    Cible
+    PAP 2019
+
 Choices worth knowing:
 
 * A line is blank when it holds only whitespace (ASCII, U+00A0, U+202F, U+2007, U+FEFF); the export
-  pads its "empty" lines with U+00A0. Inside a table such a line is a separator, never an empty
-  cell or an empty unit: the real export has none, and a table with an empty cell therefore fails
-  the cell count check (an error, not a silent shift of values into the wrong years).
+  pads its "empty" paragraphs with U+00A0 and separates paragraphs with empty lines. Inside a table
+  a non-empty blank line (U+00A0, spaces…) is an empty cell in one place only: the last cell of a
+  measure, right after the cell before it (a RAP leaves a measure's last cell blank). Anywhere else
+  it is padding, and the last such line after a table's last cell is the padding that closes the
+  table (the export prints one before 'Précisions méthodologiques'), never a cell: a table whose
+  last measure ends with a blank cell has two. A measure missing a cell that is not such a blank
+  line fails the cell count check (an error, not a silent shift of values into the wrong years). A
+  blank cell keeps its line as published in `value_raw` (a U+00A0); `cells.parse_cell` classifies
+  it `empty`.
 * Lines are counted like a text editor does: LF, CRLF and a lone CR each end one line.
+* A `$@FwLOStyle(…)` line (a layout directive) is skipped wherever it stands.
 * The qualifier of a year column is taken from the next non-blank line when it is fully
-  parenthesised; '2023 (Cible)' on a single line is accepted too.
+  parenthesised; '2023 (Cible)' on a single line is accepted too. Bare qualifier lines are made of
+  the words Réalisation, Prévision, Cible, finale, actualisée, du, PAP and years; the first must start
+  with Réalisation, Prévision or Cible. They are joined with a space ('Prévision PAP 2019'), and
+  `column_header` is the year, a space and that qualifier. A line with letters that follows a year
+  column and is itself followed by a year is an unknown qualifier: an error. In a table whose
+  columns have bare qualifiers every column must have one (an unqualified last column means its
+  qualifier was not recognised and was about to be read as the first measure label).
+* 'INDICATEUR 1.1 mission' marks a mission-level indicator. The page is one programme's: its cells
+  keep the programme's codes (P129-1, P129-1-1) and sector_type 'programme', and carry
+  ref_programme '(Indicateur Mission)', as the open-data CSV's programme rows of mission indicators
+  do. A keyword line with a number and at most one more word that is neither layout
+  ('INDICATEUR 1.2 transversal') is an error: it would otherwise be swallowed into the previous
+  methodology text with the whole indicator. Longer lines are text ('OBJECTIF 2025 : …').
 * Methodology headings are recognised at the start of a paragraph only, alone on their line
   ('Source des données', trailing spaces allowed) or followed by a colon and text
   ('Source des données : …'). `heading` is the heading words as printed, without the colon.
@@ -58,6 +97,14 @@ MAX_LINES = 200_000
 _WS = " \t\r\n\x0b\x0c\xa0\u2007\u202f\ufeff"
 
 _HEADER_VAR_RE = re.compile(r"\$@FwLOVariable\(\s*([^#,()\s]+)\s*[#,](.*)\)")
+_STYLE_RE = re.compile(r"\$@FwLOStyle\(.*\)")
+# 'OBJECTIF' / 'INDICATEUR' alone (PAP 2024), or with the number (RAP, older PAP), 'mission' after it.
+_KEYWORD_RE = re.compile(
+    r"OBJECTIF(?:\s+(?P<obj>\d+))?|INDICATEUR(?:\s+(?P<ind>\d+\.\d+)(?:\s+(?P<mission>(?i:mission)))?)?"
+)
+# a keyword and a number that is neither layout ('INDICATEUR 1.2 transversal'); longer lines are text
+_KEYWORD_LIKE_RE = re.compile(r"(?:OBJECTIF|INDICATEUR)\s+\d[\d.]*(?:\s+\S+)?")
+_MISSION_REF = "(Indicateur Mission)"  # ref_programme of a mission indicator's programme row (CSV)
 _OBJECTIVE_RE = re.compile(r"(\d+)\s*[–—-]\s*(\S.*)")
 _INDICATOR_RE = re.compile(r"(\d+)\.(\d+)\s*[–—-]\s*(\S.*)")
 _PERSPECTIVE_RE = re.compile(
@@ -67,6 +114,11 @@ _PERSPECTIVES = ("citoyen", "usager", "contribuable")
 _UNIT_HEADER = ("Unité", "Unite", "UNITÉ", "UNITE")
 _YEAR_RE = re.compile(r"(\d{4})(?:\s*(\(.*\)))?")
 _NOT_A_YEAR_RE = re.compile(r"\d{1,3}|\d{5,}|\d{4}\S.*|\d+\s*\(.*\)")
+_QUALIFIER_WORD = r"(?:r[ée]alisation|pr[ée]vision|cible|finale|actualis[ée]e|du|pap|\d{4})"
+# a bare qualifier's first line ('Réalisation', 'Prévision', 'Cible', 'Prévision PAP 2019'…)
+_QUALIFIER_FIRST_RE = re.compile(rf"(?i:(?:r[ée]alisation|pr[ée]vision|cible)(?:\s+{_QUALIFIER_WORD})*)")
+# and its continuation lines ('PAP 2019', 'actualisée', 'finale'): qualifier words, not a lone year
+_QUALIFIER_NEXT_RE = re.compile(rf"(?i:(?!\d){_QUALIFIER_WORD}(?:\s+{_QUALIFIER_WORD})*)")
 _PRECISIONS_RE = re.compile(r"pr[ée]cisions\s+m[ée]thodologiques\s*:?", re.I)
 _HEADING_RE = re.compile(
     r"(?P<h>sources?\s+des?\s+donn[ée]es|modes?\s+de\s+calcul|justifications?\s+des\s+cibles"
@@ -88,6 +140,7 @@ def read_farandole(
     """Parse one Farandole text export ("Objectifs et indicateurs de performance" of one programme).
 
     `data` is the file's bytes (read from `path` when None); `path` is used in error messages.
+    `document_type` is 'PAP' or 'RAP': both read alike, the lines themselves tell the layouts apart.
     Raises `SourceFormatError(path, line, message)` for a file that does not follow the format.
     """
     if document_type not in DOCUMENT_TYPES:
@@ -113,7 +166,16 @@ def read_farandole(
     lines = text.split("\n")
     if len(lines) > 1 and lines[-1] == "":
         lines.pop()  # the final line break ends the last line, it does not open a new one
-    items = [(number, s) for number, line in enumerate(lines, 1) if (s := line.strip(_WS))]
+    items: list[tuple[int, str]] = []  # the non-blank lines: (line number, stripped text)
+    blanks: dict[int, list[tuple[int, str]]] = {}  # item index -> the blank lines right after it
+    append = items.append
+    for number, line in enumerate(lines, 1):
+        s = line.strip(_WS)
+        if s:
+            if s[0] != "$" or _STYLE_RE.fullmatch(s) is None:
+                append((number, s))
+        elif line:  # whitespace, not empty: a padding paragraph, or a blank table cell
+            blanks.setdefault(len(items) - 1, []).append((number, line))
     doc = ParsedDocument(
         source_format=SOURCE_FORMAT,
         vintage_year=None,
@@ -122,7 +184,7 @@ def read_farandole(
         encoding=encoding,
         line_count=len(lines),
     )
-    _Parser(path, items, doc).parse()
+    _Parser(path, items, blanks, doc).parse()
     return doc
 
 
@@ -133,9 +195,16 @@ def _quote(s: str, limit: int = 70) -> str:
 class _Parser:
     """Recursive descent over the non-blank lines (line number, stripped text)."""
 
-    def __init__(self, path: Path, items: list[tuple[int, str]], doc: ParsedDocument):
+    def __init__(
+        self,
+        path: Path,
+        items: list[tuple[int, str]],
+        blanks: dict[int, list[tuple[int, str]]],
+        doc: ParsedDocument,
+    ):
         self.path = path
         self.items = items
+        self.blanks = blanks
         self.doc = doc
         self.header_lines: dict[str, int] = {}
         self.programme_code = ""
@@ -159,9 +228,9 @@ class _Parser:
         i = 0
         while i < n:  # preamble: header variables and the document title
             line, s = items[i]
-            if s == "OBJECTIF":
-                break
-            if s == "INDICATEUR":
+            if self.keyword(line, s) is not None:
+                if s[0] == "O":
+                    break
                 raise self.error(line, "INDICATEUR before any OBJECTIF (expected an 'OBJECTIF' line first)")
             if s.startswith("$@"):
                 self.header_variable(line, s)
@@ -174,14 +243,28 @@ class _Parser:
         self.check_header(items[i][0])
         while i < n:
             line, s = items[i]
-            if s == "OBJECTIF":
-                i = self.objective(i)
-            elif s == "INDICATEUR":
-                i = self.indicator(i)
-            else:
+            keyword = self.keyword(line, s)
+            if keyword is None:
                 if s.startswith("$@"):
                     self.header_variable(line, s)
                 i += 1
+            elif s[0] == "O":
+                i = self.objective(i, keyword)
+            else:
+                i = self.indicator(i, keyword)
+
+    def keyword(self, line: int, s: str) -> re.Match | None:
+        """The match of an OBJECTIF / INDICATEUR line, None for any other line."""
+        if s[0] not in "OI":
+            return None
+        m = _KEYWORD_RE.fullmatch(s)
+        if m is None and _KEYWORD_LIKE_RE.fullmatch(s):
+            raise self.error(
+                line,
+                f"expected 'OBJECTIF', 'OBJECTIF 1', 'INDICATEUR' or 'INDICATEUR 1.1' (then optionally"
+                f" 'mission') alone on the line, found {_quote(s)}",
+            )
+        return m
 
     def header_variable(self, line: int, s: str) -> None:
         m = _HEADER_VAR_RE.fullmatch(s)
@@ -223,21 +306,25 @@ class _Parser:
         self.doc.programme_code = self.programme_code
         self.doc.programme_label = header.get("libelleProg")
 
-    def objective(self, i: int) -> int:
+    def objective(self, i: int, keyword: re.Match) -> int:
         keyword_line = self.items[i][0]
-        line, s = self.next_item(i, "objective number and label like '1 – label' after OBJECTIF")
-        m = _OBJECTIVE_RE.fullmatch(s)
-        if m is None:
-            raise self.error(
-                line,
-                f"expected objective number and label like '1 – label' after OBJECTIF (line {keyword_line}),"
-                f" found {_quote(s)}",
-            )
-        number = m[1]
+        if keyword["obj"] is not None:  # 'OBJECTIF 1', the label on the next line
+            number, line = keyword["obj"], keyword_line
+            label = self.label_after(i, f"objective {number}")
+        else:
+            line, s = self.next_item(i, "objective number and label like '1 – label' after OBJECTIF")
+            m = _OBJECTIVE_RE.fullmatch(s)
+            if m is None:
+                raise self.error(
+                    line,
+                    f"expected objective number and label like '1 – label' after OBJECTIF (line {keyword_line}),"
+                    f" found {_quote(s)}",
+                )
+            number, label = m[1], m[2]
         if number in self.objectives:
             raise self.error(line, f"duplicate objective {number}, first at line {self.objectives[number]}")
         self.objectives[number] = line
-        self.objective_number, self.objective_label, self.objective_line = number, m[2], line
+        self.objective_number, self.objective_label, self.objective_line = number, label, line
         return i + 2
 
     def next_item(self, i: int, expected: str) -> tuple[int, str]:
@@ -245,24 +332,45 @@ class _Parser:
             raise self.error(self.last_line(), f"expected {expected}, found end of file")
         return self.items[i + 1]
 
+    def label_after(self, i: int, what: str) -> str:
+        """The label on the line after the keyword line items[i] ('OBJECTIF 1', 'INDICATEUR 1.1')."""
+        keyword_line, keyword = self.items[i]
+        expected = f"the label of {what} after {_quote(keyword)} (line {keyword_line})"
+        line, s = self.next_item(i, expected)
+        if (
+            _HAS_LETTER_RE.search(s) is None
+            or s.startswith("$@")
+            or s in _UNIT_HEADER
+            or _PRECISIONS_RE.fullmatch(s)
+            or _PERSPECTIVE_RE.fullmatch(s)
+            or self.keyword(line, s) is not None
+        ):
+            raise self.error(line, f"expected {expected}, found {_quote(s)}")
+        return s
+
     # -- indicator -----------------------------------------------------------------------------
 
-    def indicator(self, i: int) -> int:
+    def indicator(self, i: int, keyword: re.Match) -> int:
         items = self.items
         n = len(items)
         keyword_line = items[i][0]
         if self.objective_number is None:  # pragma: no cover - the preamble loop catches it first
             raise self.error(keyword_line, "INDICATEUR before any OBJECTIF")
-        line, s = self.next_item(i, "indicator number and label like '1.1 – label' after INDICATEUR")
-        m = _INDICATOR_RE.fullmatch(s)
-        if m is None:
-            raise self.error(
-                line,
-                f"expected indicator number and label like '1.1 – label' after INDICATEUR"
-                f" (line {keyword_line}), found {_quote(s)}",
-            )
-        a, b, label = m[1], m[2], m[3]
-        number = f"{a}.{b}"
+        if keyword["ind"] is not None:  # 'INDICATEUR 1.1 [mission]', the label on the next line
+            number, line = keyword["ind"], keyword_line
+            a, b = number.split(".")
+            label = self.label_after(i, f"indicator {number}")
+        else:
+            line, s = self.next_item(i, "indicator number and label like '1.1 – label' after INDICATEUR")
+            m = _INDICATOR_RE.fullmatch(s)
+            if m is None:
+                raise self.error(
+                    line,
+                    f"expected indicator number and label like '1.1 – label' after INDICATEUR"
+                    f" (line {keyword_line}), found {_quote(s)}",
+                )
+            a, b, label = m[1], m[2], m[3]
+            number = f"{a}.{b}"
         if int(a) != int(self.objective_number):
             raise self.error(
                 line,
@@ -299,6 +407,7 @@ class _Parser:
             number=number,
             label=label,
             perspective=perspective,
+            mission=keyword["mission"] is not None,
         )
         i = self.table(i, ind)
         if i < n and _PRECISIONS_RE.fullmatch(items[i][1]):
@@ -311,38 +420,91 @@ class _Parser:
         """Parse the table starting at the 'Unité' line items[i]; return the index after it."""
         items = self.items
         n = len(items)
-        path = self.path
         table_line = items[i][0]
         i += 1
+        columns, i = self.year_columns(i, ind, table_line)
+        start = i
+        while i < n:
+            line, s = items[i]
+            if (
+                s[0] == "$"
+                or (s[0] in "Pp" and _PRECISIONS_RE.fullmatch(s))
+                or self.keyword(line, s) is not None
+            ):
+                break
+            i += 1
+        measures = self.measures(start, i, len(columns))
+        self.check_body(measures, start, i, len(columns), ind, table_line)
+        self.emit_cells(measures, columns, ind)
+        return i
+
+    def year_columns(
+        self, i: int, ind: "_Indicator", table_line: int
+    ) -> tuple[list[tuple[str, int, str]], int]:
+        """The year column headers from items[i]: ([(header, year, value kind)], index after them)."""
+        items = self.items
+        n = len(items)
+        path = self.path
         columns: list[tuple[str, int, str]] = []  # (header, year, value kind)
+        unqualified: list[tuple[int, int, int]] = []  # (column index, year, line) without qualifier
+        bare = None  # a column header with a bare qualifier ('2019 Réalisation'), if any
         while i < n:
             line, s = items[i]
             m = _YEAR_RE.fullmatch(s)
-            if m is not None:
-                qualifier, q_line = m[2], line
-                if qualifier is None and i + 1 < n:
-                    next_line, q = items[i + 1]
-                    if q[0] == "(" and q[-1] == ")":
-                        qualifier, q_line = q, next_line
+            if m is None:
+                if _NOT_A_YEAR_RE.fullmatch(s):
+                    raise self.error(
+                        line,
+                        f"year column header {_quote(s)} is not a 4-digit year (table of indicator"
+                        f" {ind.number} at line {table_line})",
+                    )
+                if s[0] == "(" and s[-1] == ")":
+                    raise self.error(
+                        line,
+                        f"column qualifier {_quote(s)} does not follow a year line"
+                        f" (table of indicator {ind.number} at line {table_line})",
+                    )
+                break
+            year = int(m[1])
+            qualifier, q_line = m[2], line
+            i += 1
+            if qualifier is None and i < n:
+                next_line, q = items[i]
+                if q[0] == "(" and q[-1] == ")":
+                    qualifier, q_line = q, next_line
+                    i += 1
+                elif _QUALIFIER_FIRST_RE.fullmatch(q):  # 'Prévision' / 'PAP 2019': bare, over lines
+                    parts = [q]
+                    i += 1
+                    while i < n and _QUALIFIER_NEXT_RE.fullmatch(items[i][1]):
+                        parts.append(items[i][1])
                         i += 1
-                kind = value_kind_for(qualifier or "", path, q_line, int(m[1]))
-                header = f"{m[1]} {qualifier}" if qualifier else m[1]
-                columns.append((header, int(m[1]), kind))
-                i += 1
-                continue
-            if _NOT_A_YEAR_RE.fullmatch(s):
-                raise self.error(
-                    line,
-                    f"year column header {_quote(s)} is not a 4-digit year (table of indicator {ind.number}"
-                    f" at line {table_line})",
-                )
-            if s[0] == "(" and s[-1] == ")":
-                raise self.error(
-                    line,
-                    f"column qualifier {_quote(s)} does not follow a year line"
-                    f" (table of indicator {ind.number} at line {table_line})",
-                )
-            break
+                    qualifier, q_line = " ".join(parts), next_line
+            if i + 1 < n:
+                u_line, u = items[i]
+                if (
+                    u[0] != "("
+                    and _HAS_LETTER_RE.search(u)
+                    and _YEAR_RE.fullmatch(items[i + 1][1])
+                    and not _YEAR_RE.fullmatch(u)
+                    and not _NOT_A_YEAR_RE.fullmatch(u)
+                ):
+                    # followed by a year header: not the first measure label, an unknown qualifier
+                    joined = f"{qualifier} {u}" if qualifier else u
+                    raise self.error(
+                        u_line,
+                        f"unknown value kind in column header qualifier {joined!r}: {_quote(u)} after"
+                        f" year column {year} (line {line}) is not a qualifier word (Réalisation,"
+                        f" Prévision, Cible, PAP <year>, actualisée…) (table of indicator {ind.number}"
+                        f" at line {table_line})",
+                    )
+            kind = value_kind_for(qualifier or "", path, q_line, year)
+            header = f"{m[1]} {qualifier}" if qualifier else m[1]
+            if qualifier is None:
+                unqualified.append((len(columns), year, line))
+            elif bare is None and qualifier[0] != "(":
+                bare = header
+            columns.append((header, year, kind))
         if not columns:
             found = "end of file" if i >= n else _quote(items[i][1])
             raise self.error(
@@ -350,32 +512,72 @@ class _Parser:
                 f"table of indicator {ind.number} at line {table_line} has no year columns:"
                 f" expected a 4-digit year after 'Unité', found {found}",
             )
-        start = i
-        while i < n:
-            s = items[i][1]
-            if (
-                s == "INDICATEUR"
-                or s == "OBJECTIF"
-                or s[0] == "$"
-                or (s[0] in "Pp" and _PRECISIONS_RE.fullmatch(s))
-            ):
-                break
-            i += 1
-        self.check_body(items[start:i], len(columns), ind, table_line, i)
-        self.emit_cells(items[start:i], columns, ind)
-        return i
+        if bare is not None and unqualified:
+            column, year, line = unqualified[0]
+            if column == len(columns) - 1 and i < n:  # the last column: its qualifier was not known
+                line, found = items[i]
+                what = f"{_quote(found)} (line {line}) is not a known qualifier"
+            else:
+                what = "it has none"
+            raise self.error(
+                line,
+                f"year column {year} has no qualifier while the other columns of the table of indicator"
+                f" {ind.number} at line {table_line} have one (like {bare!r}): {what}"
+                f" (expected Réalisation, Prévision, Cible, PAP <year>, actualisée…)",
+            )
+        return columns, i
+
+    def blank_cell_after(self, k: int, end: int) -> tuple[int, str] | None:
+        """The blank line right after items[k], when it can be a measure's last cell."""
+        found = self.blanks.get(k)
+        if not found or (k == end - 1 and len(found) == 1):  # the padding that closes the table
+            return None
+        return found[0]
+
+    def measures(self, start: int, end: int, ncol: int) -> list[tuple[int, list[tuple[int, str]]]]:
+        """Cut the table body items[start:end] into measures: [(index of the label, cells)].
+
+        Each measure is a label, a unit and `ncol` cells; its last cell may be a blank line. The
+        last measure has fewer cells when the body is short (`check_body` says why)."""
+        items = self.items
+        out: list[tuple[int, list[tuple[int, str]]]] = []
+        k = start
+        while k < end:
+            cells: list[tuple[int, str]] = []
+            j = k + 2  # the first cell, after the label and the unit
+            if k + 1 < end:
+                while len(cells) < ncol:
+                    if len(cells) == ncol - 1:
+                        blank = self.blank_cell_after(j - 1, end)
+                        if blank is not None:
+                            cells.append(blank)
+                            break
+                    if j >= end:
+                        break
+                    cells.append(items[j])
+                    j += 1
+            out.append((k, cells))
+            k = j
+        return out
 
     def check_body(
-        self, body: list[tuple[int, str]], ncol: int, ind: "_Indicator", table_line: int, end: int
+        self,
+        measures: list[tuple[int, list[tuple[int, str]]]],
+        start: int,
+        end: int,
+        ncol: int,
+        ind: "_Indicator",
+        table_line: int,
     ) -> None:
         """Check the table body (label, unit and `ncol` cells per measure) before any cell is emitted.
 
         `end` is the index of the item that ended the table (len(items) at end of file).
         """
+        items = self.items
         group = ncol + 2
-        count = len(body)
-        if end < len(self.items):
-            end_line, end_text = self.items[end]
+        count = end - start
+        if end < len(items):
+            end_line, end_text = items[end]
             end_what = f"{_quote(end_text)} (line {end_line})"
             complete = _PRECISIONS_RE.fullmatch(end_text) is not None
         else:
@@ -389,24 +591,25 @@ class _Parser:
                 f"{'' if complete else 'table cut short: '}{where} has no measure rows:"
                 f" expected a measure label, its unit and {ncol} cells, found {end_what}",
             )
-        short = count % group != 0
+        short = len(measures[-1][1]) < ncol
+        blank = sum(1 for _, cells in measures for _, cell in cells if not cell.strip(_WS))
+        blank_what = f" and {blank} blank last cells" if blank else ""
         count_msg = (
-            f"{where}: {count} non-blank lines after the year headers, not a multiple of {group}"
-            f" (label, unit and {ncol} cells per measure)"
+            f"{where}: {count} non-blank lines{blank_what} after the year headers, not a multiple of"
+            f" {group} (label, unit and {ncol} cells per measure)"
         )
-        for k in range(0, count, group):
-            label_line, label = body[k]
+        for position, (k, cells) in enumerate(measures):
+            label_line, label = items[k]
             if not _HAS_LETTER_RE.search(label):
-                previous = f' after measure "{body[k - group][1]}"' if k else ""
+                previous = f' after measure "{items[measures[position - 1][0]][1]}"' if position else ""
                 raise self.error(
                     label_line,
                     f"expected a measure label at line {label_line}{previous}, found {_quote(label)}:"
-                    f" a cell is probably missing or extra ({where}, {count} non-blank lines after the year"
-                    f" headers for {group} per measure)",
+                    f" a cell is probably missing or extra ({where}, {count} non-blank lines{blank_what}"
+                    f" after the year headers for {group} per measure)",
                 )
             if not short:
                 continue
-            cells = body[k + 2 : k + group]
             for j, (cell_line, cell) in enumerate(cells):
                 if _looks_like_label(cell):
                     raise self.error(
@@ -427,21 +630,25 @@ class _Parser:
                     f'table cut short: measure "{label}" (line {label_line}) has {len(cells)} cells'
                     f" for {ncol} year columns at {end_what}; {count_msg}",
                 )
-        if short:  # pragma: no cover - the last group is always short when the count is not a multiple
+        if short:  # pragma: no cover - the last measure is the short one, caught above
             raise self.error(table_line, count_msg)
 
     def emit_cells(
-        self, body: list[tuple[int, str]], columns: list[tuple[str, int, str]], ind: "_Indicator"
+        self,
+        measures: list[tuple[int, list[tuple[int, str]]]],
+        columns: list[tuple[str, int, str]],
+        ind: "_Indicator",
     ) -> None:
+        items = self.items
         cells = self.doc.cells
-        group = len(columns) + 2
         programme_code = self.programme_code
         programme_label = self.doc.programme_label
-        for position, k in enumerate(range(0, len(body), group), 1):
-            label = body[k][1]
-            unit = body[k + 1][1]
+        ref_programme = _MISSION_REF if ind.mission else None
+        for position, (k, measure_cells) in enumerate(measures, 1):
+            label = items[k][1]
+            unit = items[k + 1][1]
             for column, ((cell_line, value), (header, year, kind)) in enumerate(
-                zip(body[k + 2 : k + group], columns, strict=True), 1
+                zip(measure_cells, columns, strict=True), 1
             ):
                 cells.append(
                     CellRecord(
@@ -468,6 +675,7 @@ class _Parser:
                         year=year,
                         value_kind=kind,
                         value_raw=value,
+                        ref_programme=ref_programme,
                     )
                 )
 
@@ -481,7 +689,7 @@ class _Parser:
         current: list | None = None  # [section, heading, paragraphs, first line, last line]
         while i < n:
             line, s = items[i]
-            if s == "INDICATEUR" or s == "OBJECTIF" or s.startswith("$@FwLOVariable"):
+            if s.startswith("$@FwLOVariable") or self.keyword(line, s) is not None:
                 break
             i += 1
             m = _HEADING_RE.fullmatch(s) if s[0] in "SsMmJjNn" else None
@@ -512,6 +720,7 @@ class _Indicator:
     __slots__ = (
         "code",
         "label",
+        "mission",
         "number",
         "objective_code",
         "objective_label",
@@ -520,7 +729,16 @@ class _Indicator:
     )
 
     def __init__(
-        self, *, objective_code, objective_number, objective_label, code, number, label, perspective
+        self,
+        *,
+        objective_code,
+        objective_number,
+        objective_label,
+        code,
+        number,
+        label,
+        perspective,
+        mission=False,
     ):
         self.objective_code = objective_code
         self.objective_number = objective_number
@@ -529,6 +747,7 @@ class _Indicator:
         self.number = number
         self.label = label
         self.perspective = perspective
+        self.mission = mission  # 'INDICATEUR 1.1 mission': a mission-level indicator
 
 
 def _methodology_record(indicator_code: str, current: list) -> MethodologyRecord:
