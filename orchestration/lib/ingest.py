@@ -134,7 +134,7 @@ alter table raw.source_document add column if not exists reader_version integer;
 """
 # Bumped whenever a reader changes what it makes of the same bytes: documents loaded by another
 # version are read again, so an unchanged file never keeps the rows of an older reader.
-READER_VERSION = 2
+READER_VERSION = 3
 
 CELL_COLUMNS = (
     "document_id source_file source_line record_number column_position programme_code programme_label "
