@@ -33,6 +33,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.lib.duckdb_io import connection
+from orchestration.lib.history_review import history_markdown
 from orchestration.lib.markdown import md_table
 from orchestration.lib.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, load_settings
 
@@ -166,7 +167,8 @@ select
     a.realisation_document_id as document_id, f.source_file, f.source_line, f.value_raw,
     case when a.attainment_status = 'met'
         then a.target_raw is not null and a.realisation_raw is not null end as met_has_target_and_realisation,
-    case when a.attainment_ratio is not null then isfinite(a.attainment_ratio) end as ratio_is_finite
+    case when a.attainment_ratio is not null then isfinite(a.attainment_ratio) end as ratio_is_finite,
+    a.verdict, a.official_verdict_raw, a.agrees_with_official
 from marts.fct_target_attainment as a
 left join marts.fct_indicator_value as f
     on a.realisation_document_id = f.document_id and a.measure_key = f.measure_key
@@ -240,6 +242,8 @@ SUITES: dict[str, SuiteSpec] = {
                 "source_file",
                 "source_line",
                 "attainment_ratio",
+                "verdict",
+                "official_verdict_raw",
             ),
             "Target attainment per measure and year.",
         ),
@@ -843,6 +847,7 @@ def summary_markdown(data: dict[str, Any]) -> str:
         for e in data["exceptions_unknown_rule"]
     ]
     out += [md_table(["measure", "rule", "reason", "problem"], stale_rows), ""]
+    out += [history_markdown(data.get("history") or {})]
     return "\n".join(out)
 
 
@@ -852,12 +857,16 @@ def write_reports(
     run_id: str | None = None,
     reports_dir: Path | None = None,
     data_docs: bool = True,
+    history: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """quality-summary.{md,json} from the stored results (or `results`), then the Data Docs."""
+    """quality-summary.{md,json} from the stored results (or `results`), then the Data Docs.
+    `history`: the sections of `history_review` (measure matching, verdicts against the official ones)."""
     reports_dir = (reports_dir or load_settings().reports_dir).resolve()
     reports_dir.mkdir(parents=True, exist_ok=True)
     results = stored_results(reports_dir) if results is None else results
     data = summary(results, run_id)
+    if history:
+        data["history"] = history
     timings: dict[str, float] = {}
     if data_docs:
         started = time.monotonic()

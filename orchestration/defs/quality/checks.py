@@ -23,7 +23,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib import quality
+from orchestration.lib import history_review, quality
 
 OWNER = "team:data-quality"
 SAMPLE_ROWS = 10  # rows per failed rule in the check's metadata (the summary keeps 20)
@@ -142,8 +142,12 @@ def quality_report(context: dg.AssetExecutionContext, warehouse: WarehouseResour
                 reports_dir=reports_dir,
                 lock_timeout_s=warehouse.lock_timeout_s,
             )
-    data = quality.write_reports(stored, run_id=run_id, reports_dir=reports_dir)
+    with warehouse.connect(read_only=True) as con:
+        history = history_review.history_review(con)
+        review_files = history_review.write_review_files(con, reports_dir)
+    data = quality.write_reports(stored, run_id=run_id, reports_dir=reports_dir, history=history)
     c = data["counts"]
+    agreement = history.get("agreement", {})
     return dg.MaterializeResult(
         metadata={
             "verdict": data["verdict"],
@@ -155,6 +159,10 @@ def quality_report(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             "exceptions_stale": c["exceptions_stale"],
             "rule_table": dg.MetadataValue.md(quality.rules_table(data["rules"])),
             "timings_s": dg.MetadataValue.json(data["timings_s"]),
+            "verdicts_both_assessed": agreement.get("both_assessed", 0),
+            "verdicts_agreeing_with_official": agreement.get("agreeing", 0),
+            "direction_known_share": history.get("direction_known_share"),
+            **{name: dg.MetadataValue.path(str(path)) for name, path in review_files.items()},
             **_links(reports_dir),
         }
     )

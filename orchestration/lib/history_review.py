@@ -1,0 +1,281 @@
+"""What stewards review of the real history: measure matching across vintages and our verdicts
+against the official ones.
+
+Reads the warehouse (read-only) after the marts are built and gives the quality summary three
+sections: per source file, how its rows got their measure (by id, exactly, approximately, not at
+all); the table of our verdicts against the RAP's own (`Degré de réalisation`) with the agreement
+on the measure-years both assess, and every disagreement with file and line; which rule decided
+the directions. It also writes two files next to the summary:
+
+- `measure-matches-to-review.csv`: every match that is not exact (approximate, ambiguous,
+  unmatched), in the columns of `dbt_project/seeds/ref_measure_match_override.csv` plus context: a
+  steward copies a row there, sets `to_measure_key` (or leaves it empty to keep the row's own
+  key), and the next run obeys;
+- `verdict-disagreements.csv`: every measure-year where our verdict and the official one differ.
+
+The official verdict is only compared here; nothing in this module feeds the warehouse.
+"""
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from orchestration.lib.markdown import md_table
+
+ASSESSED = ("met", "improved", "not_improved")
+REVIEW_FILE = "measure-matches-to-review.csv"
+DISAGREEMENTS_FILE = "verdict-disagreements.csv"
+OVERRIDE_COLUMNS = ("document_id", "source_measure_key", "to_measure_key", "reviewed_by", "rationale")
+
+_MATCHING_SQL = """
+select
+    document_id,
+    count(*) as source_rows,
+    count(*) filter (where match_method = 'sub_indicator_id') as by_id,
+    count(*) filter (where match_method = 'exact_label') as exactly,
+    count(*) filter (where match_method = 'approximate_label') as approximately,
+    count(*) filter (where match_method in ('ambiguous', 'unmatched')) as not_at_all,
+    count(*) filter (where match_method in ('crosswalk', 'steward_override')) as by_steward,
+    count(*) filter (where match_method = 'own_key') as own_key
+from intermediate.int_measure_keys
+group by document_id
+order by document_id
+"""
+
+_TO_REVIEW_SQL = """
+select
+    k.document_id,
+    k.source_measure_key,
+    k.best_candidate_key as to_measure_key,
+    '' as reviewed_by,
+    '' as rationale,
+    coalesce(k.automatic_match_method, k.match_method) as match_method,
+    k.match_score,
+    k.ambiguity_reason,
+    k.matched_document_id,
+    k.programme_code,
+    k.indicator_number,
+    k.measure_label,
+    k.unit_raw,
+    candidate.measure_label as candidate_label,
+    candidate.unit_raw as candidate_unit,
+    k.source_file,
+    k.source_line
+from intermediate.int_measure_keys as k
+left join lateral (
+    select c.measure_label, c.unit_raw
+    from staging.stg_raw__indicator_cells as c
+    where c.document_id = k.matched_document_id and c.source_measure_key = k.best_candidate_key
+    limit 1
+) as candidate on true
+where coalesce(k.automatic_match_method, '') in ('approximate_label', 'ambiguous', 'unmatched')
+order by k.document_id, k.match_method, k.match_score desc nulls last, k.source_measure_key
+"""
+
+_VERDICTS_SQL = """
+select verdict, official_verdict, count(*) as n
+from marts.fct_target_attainment
+where official_verdict_raw is not null
+group by all
+order by all
+"""
+
+_DISAGREEMENTS_SQL = """
+select
+    a.official_verdict_source_file as source_file,
+    a.official_verdict_source_line as source_line,
+    a.measure_key,
+    a.year,
+    m.measure_label,
+    a.direction,
+    a.direction_source,
+    a.target_raw,
+    a.realisation_raw,
+    a.previous_realisation_value,
+    a.verdict,
+    a.verdict_reason,
+    a.official_verdict_raw
+from marts.fct_target_attainment as a
+inner join marts.dim_measure as m on a.measure_key = m.measure_key
+where a.official_verdict is not null and not a.agrees_with_official
+order by a.official_verdict_source_file, a.official_verdict_source_line
+"""
+
+_DIRECTIONS_SQL = """
+select
+    m.direction_source,
+    count(*) as measures,
+    count(*) filter (where exists (
+        select 1 from marts.fct_target_attainment as a
+        where a.measure_key = m.measure_key and a.target_raw is not null and a.realisation_raw is not null
+    )) as measures_with_an_assessable_year
+from marts.dim_measure as m
+group by m.direction_source
+order by measures desc
+"""
+
+
+def _dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _has_history_models(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'intermediate' "
+            "and table_name = 'int_measure_keys'"
+        ).fetchone()[0]
+    )
+
+
+def history_review(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The figures of the three sections, from a warehouse whose marts are built."""
+    if not _has_history_models(con):
+        return {}
+    verdicts = _dicts(con, _VERDICTS_SQL)
+    both = [v for v in verdicts if v["verdict"] in ASSESSED and v["official_verdict"] in ASSESSED]
+    both_n = sum(v["n"] for v in both)
+    agreeing = sum(v["n"] for v in both if v["verdict"] == v["official_verdict"])
+    directions = _dicts(con, _DIRECTIONS_SQL)
+    assessable = sum(d["measures_with_an_assessable_year"] for d in directions)
+    known = sum(d["measures_with_an_assessable_year"] for d in directions if d["direction_source"] != "none")
+    return {
+        "matching": _dicts(con, _MATCHING_SQL),
+        "verdicts": verdicts,
+        "agreement": {
+            "both_assessed": both_n,
+            "agreeing": agreeing,
+            "share": round(agreeing / both_n, 4) if both_n else None,
+        },
+        "disagreements": _dicts(con, _DISAGREEMENTS_SQL),
+        "directions": directions,
+        "direction_known_share": round(known / assessable, 4) if assessable else None,
+    }
+
+
+def write_review_files(con: duckdb.DuckDBPyConnection, reports_dir: Path) -> dict[str, Path]:
+    """The stewards' review file of non-exact matches and the list of verdict disagreements."""
+    if not _has_history_models(con):
+        return {}
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name, sql in ((REVIEW_FILE, _TO_REVIEW_SQL), (DISAGREEMENTS_FILE, _DISAGREEMENTS_SQL)):
+        cursor = con.execute(sql)
+        path = reports_dir / name
+        with path.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow([d[0] for d in cursor.description])
+            writer.writerows(cursor.fetchall())
+        written[name] = path
+    return written
+
+
+def history_markdown(history: dict[str, Any]) -> str:
+    """The summary's sections on the real history (empty when the warehouse has none)."""
+    if not history:
+        return ""
+    a = history["agreement"]
+    share = "n/a" if a["share"] is None else f"{100 * a['share']:.1f} %"
+    out = [
+        "## Measure identity across vintages",
+        "",
+        "Per source file, how its rows got their measure: by sub-indicator id; exactly (same programme, "
+        "indicator number, normalised label and unit as an id-bearing measure of the nearest vintage); "
+        "approximately (a similar label); not at all (ambiguous or unmatched: the row keeps its own key); "
+        f"by a steward's row. Every non-exact match is listed in `{REVIEW_FILE}` beside this summary, in the "
+        "columns of `dbt_project/seeds/ref_measure_match_override.csv`, for stewards to confirm or override.",
+        "",
+        md_table(
+            ["document", "rows", "by id", "exactly", "approximately", "not at all", "by steward", "own key"],
+            [
+                [
+                    m["document_id"],
+                    m["source_rows"],
+                    m["by_id"],
+                    m["exactly"],
+                    m["approximately"],
+                    m["not_at_all"],
+                    m["by_steward"],
+                    m["own_key"],
+                ]
+                for m in history["matching"]
+            ],
+        ),
+        "",
+        "## Our verdicts against the official ones",
+        "",
+        f"Where a RAP prints its own verdict ('Degré de réalisation'), ours is computed without it and compared: "
+        f"**{a['agreeing']} of {a['both_assessed']} ({share})** of the measure-years both sides assess "
+        "(met, improved, not_improved) agree. Rows: ours; columns: official.",
+        "",
+        _cross_table(history["verdicts"]),
+        "",
+        f"### Every disagreement ({len(history['disagreements'])}; also in `{DISAGREEMENTS_FILE}`)",
+        "",
+        md_table(
+            [
+                "file:line",
+                "measure",
+                "year",
+                "label",
+                "direction (source)",
+                "target",
+                "realisation",
+                "previous",
+                "ours (reason)",
+                "official",
+            ],
+            [
+                [
+                    f"{d['source_file']}:{d['source_line']}",
+                    d["measure_key"],
+                    d["year"],
+                    d["measure_label"],
+                    f"{d['direction']} ({d['direction_source']})",
+                    d["target_raw"],
+                    d["realisation_raw"],
+                    d["previous_realisation_value"],
+                    f"{d['verdict']} ({d['verdict_reason']})",
+                    d["official_verdict_raw"],
+                ]
+                for d in history["disagreements"]
+            ],
+            max_chars=70,
+        ),
+        "",
+        "## Direction of improvement",
+        "",
+        f"Known for {_pct(history['direction_known_share'])} of the measures that have a year with both a target and "
+        "a realisation. What decided it (ref_direction_source gives the order):",
+        "",
+        md_table(
+            ["direction source", "measures", "with an assessable year"],
+            [
+                [d["direction_source"], d["measures"], d["measures_with_an_assessable_year"]]
+                for d in history["directions"]
+            ],
+        ),
+        "",
+    ]
+    return "\n".join(out)
+
+
+def _pct(share: float | None) -> str:
+    return "n/a" if share is None else f"{100 * share:.1f} %"
+
+
+def _cross_table(verdicts: list[dict[str, Any]]) -> str:
+    ours = sorted({v["verdict"] for v in verdicts})
+    theirs = sorted({v["official_verdict"] or "(empty)" for v in verdicts})
+    counts = {(v["verdict"], v["official_verdict"] or "(empty)"): v["n"] for v in verdicts}
+    return md_table(
+        ["ours \\ official", *theirs, "total"],
+        [
+            [o, *(counts.get((o, t), 0) for t in theirs), sum(counts.get((o, t), 0) for t in theirs)]
+            for o in ours
+        ],
+    )
