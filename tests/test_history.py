@@ -1,0 +1,247 @@
+"""The real history on the shipped sources, read from the warehouse and the published marts of one
+`make run` (the session's `published` run): measures across vintages, attainment judged on real
+data, our verdicts against the Direction du budget's own, the taux d'atteinte."""
+
+import json
+
+import duckdb
+import pytest
+
+from .contract_numbers import RAP_IDS, SHIPPED_IDS
+
+
+@pytest.fixture(scope="module")
+def wh(published):
+    with duckdb.connect(str(published / "warehouse.duckdb"), read_only=True) as con:
+        yield con
+
+
+@pytest.fixture(scope="module")
+def marts(published):
+    with duckdb.connect(str(published / "marts.duckdb"), read_only=True) as con:
+        yield con
+
+
+def one(con, sql):
+    return con.execute(sql).fetchone()
+
+
+def test_seven_documents_nothing_quarantined(wh, published):
+    assert [
+        r[0] for r in wh.execute("select document_id from raw.source_document order by 1").fetchall()
+    ] == SHIPPED_IDS
+    assert one(wh, "select count(*) from raw.rejected_document") == (0,)
+    published_docs = duckdb.connect(str(published / "marts.duckdb"), read_only=True)
+    with published_docs:
+        rows = published_docs.execute(
+            "select document_id, document_type, vintage_year from dim_document where document_type = 'RAP' order by 1"
+        ).fetchall()
+    assert rows == [(doc, "RAP", int(doc[-4:])) for doc in RAP_IDS]
+
+
+def test_every_sub_indicator_id_reaches_dim_measure(wh, marts):
+    ids = {
+        r[0]
+        for r in wh.execute(
+            "select distinct cast(sub_indicator_id as varchar) from raw.indicator_cell where sub_indicator_id is not null"
+        ).fetchall()
+    }
+    keys = {r[0] for r in marts.execute("select measure_key from dim_measure").fetchall()}
+    crosswalked = {
+        r[0] for r in wh.execute("select from_measure_key from reference.ref_indicator_crosswalk").fetchall()
+    }
+    assert ids - crosswalked - keys == set()
+    assert len(ids) > 4000
+
+
+def test_rap_2016_rows_are_matched_to_ids_or_listed(wh):
+    methods = dict(
+        wh.execute(
+            "select match_method, count(*) from intermediate.int_measure_keys where document_id = 'RAP-2016' group by 1"
+        ).fetchall()
+    )
+    assert set(methods) <= {"exact_label", "approximate_label", "ambiguous", "unmatched", "steward_override"}
+    assert (
+        sum(methods.values())
+        == one(
+            wh,
+            "select count(distinct source_measure_key) from staging.stg_raw__indicator_cells where document_id = 'RAP-2016'",
+        )[0]
+    )
+    # most rows find their id by the exact label
+    assert methods["exact_label"] > 0.75 * sum(methods.values())
+    # an exact match joins the 2016 row to the id's other vintages
+    joined = one(
+        wh,
+        "select count(distinct k.measure_key) from intermediate.int_measure_keys k "
+        "join staging.stg_raw__indicator_cells c on c.source_measure_key = k.measure_key and c.document_id = 'RAP-2017' "
+        "where k.document_id = 'RAP-2016' and k.match_method = 'exact_label'",
+    )[0]
+    assert joined > 1000
+
+
+def test_at_least_6000_measure_years_of_2012_2017_are_met_or_not_met(marts):
+    n = one(
+        marts,
+        "select count(*) from fct_target_attainment where year between 2012 and 2017 "
+        "and attainment_status in ('met', 'not_met')",
+    )[0]
+    assert n >= 6000
+
+
+def test_rap_2013_reprint_of_2012_agrees_with_rap_2012_and_the_rest_shows_as_revised(wh, marts):
+    pairs = wh.execute(
+        """
+        select a.measure_key, a.value_numeric = b.value_numeric as same
+        from intermediate.int_indicator_values_deduplicated a
+        join intermediate.int_indicator_values_deduplicated b using (measure_key, year, value_kind)
+        where a.document_id = 'RAP-2012' and b.document_id = 'RAP-2013' and a.year = 2012
+          and a.value_kind = 'realisation' and a.value_status = 'numeric' and b.value_status = 'numeric'
+        """
+    ).fetchall()
+    same = sum(1 for _k, s in pairs if s)
+    assert len(pairs) > 1500 and same / len(pairs) >= 0.85
+    differing = {k for k, s in pairs if not s}
+    revised = {
+        r[0]
+        for r in marts.execute(
+            "select measure_key from fct_target_revision where year = 2012 and value_kind = 'realisation' "
+            "and revision_type = 'revised'"
+        ).fetchall()
+    }
+    assert differing <= revised
+
+
+def test_the_target_of_record_of_a_rap_year_is_pap_n(marts):
+    bases = dict(
+        marts.execute(
+            "select target_basis, count(*) from fct_target_attainment where year between 2012 and 2017 "
+            "and target_document_id like 'RAP-%' group by 1"
+        ).fetchall()
+    )
+    # 'Prévision N PAP N' as printed by RAP N (the PAP N target echoed), fallbacks named
+    assert bases["echoed_pap_target"] > 8000
+    assert set(bases) <= {"echoed_pap_target", "multi_year_target", "other_target"}
+    # the target of 2013 comes from RAP 2013's 'Prévision 2013 PAP 2013', not from RAP 2012's 'Valeur cible'
+    assert one(
+        marts,
+        "select target_document_id, target_raw from fct_target_attainment where measure_key = '3172' and year = 2013",
+    ) == ("RAP-2013", "11")
+
+
+def test_verdicts_are_ours_and_the_official_ones_stand_beside(marts):
+    # every measure-year has a verdict from the vocabulary, with a reason
+    assert one(
+        marts, "select count(*) from fct_target_attainment where verdict is null or verdict_reason is null"
+    ) == (0,)
+    # the official verdict appears only where RAP 2017 prints one, with its file and line
+    rows = marts.execute(
+        "select official_verdict_raw, count(*) from fct_target_attainment where official_verdict_raw is not null "
+        "group by 1 order by 1"
+    ).fetchall()
+    counts = dict(rows)
+    assert set(counts) <= {"Cible atteinte", "Amélioration", "Absence d'amélioration", "Données non renseignées",
+                           "Données non retenues", ""}  # fmt: skip
+    assert one(
+        marts,
+        "select count(*) from fct_target_attainment where official_verdict_raw is not null "
+        "and (official_verdict_source_file not like 'rap/2017/%' or official_verdict_source_line is null or year <> 2017)",
+    ) == (0,)
+    # agreement flag is exactly verdict = official_verdict
+    assert one(
+        marts,
+        "select count(*) from fct_target_attainment where official_verdict is not null "
+        "and agrees_with_official <> (verdict = official_verdict)",
+    ) == (0,)
+
+
+def test_the_summary_reports_the_agreement_the_marts_give(marts, published):
+    summary = json.loads((published / "reports" / "quality-summary.json").read_text(encoding="utf-8"))
+    both, agreeing = one(
+        marts,
+        "select count(*), count(*) filter (where agrees_with_official) from fct_target_attainment "
+        "where verdict in ('met', 'improved', 'not_improved') and official_verdict in ('met', 'improved', 'not_improved')",
+    )
+    assert summary["history"]["agreement"] == {
+        "both_assessed": both,
+        "agreeing": agreeing,
+        "share": round(agreeing / both, 4),
+    }
+    disagreements = one(marts, "select count(*) from fct_target_attainment where not agrees_with_official")[0]
+    assert len(summary["history"]["disagreements"]) == disagreements
+    md = (published / "reports" / "quality-summary.md").read_text(encoding="utf-8")
+    assert f"**{agreeing} of {both}" in md
+    first = summary["history"]["disagreements"][0]
+    assert f"{first['source_file']}:{first['source_line']}" in md
+    # the review files beside it
+    review = (
+        (published / "reports" / "measure-matches-to-review.csv").read_text(encoding="utf-8").splitlines()
+    )
+    assert review[0].startswith("document_id,source_measure_key,to_measure_key,reviewed_by,rationale,")
+    assert len(review) > 1
+
+
+def test_direction_is_known_for_most_assessable_measures_and_says_why(marts):
+    sources = dict(marts.execute("select direction_source, count(*) from dim_measure group by 1").fetchall())
+    assert set(sources) <= {"steward", "target_bounds", "label_rule", "indicator_label_rule", "target_trajectory",
+                            "indicator_siblings", "unit_rule", "none"}  # fmt: skip
+    known, total = one(
+        marts,
+        "select count(*) filter (where direction_source <> 'none'), count(*) from dim_measure m "
+        "where exists (select 1 from fct_target_attainment a where a.measure_key = m.measure_key "
+        "and a.target_raw is not null and a.realisation_raw is not null)",
+    )
+    assert known / total >= 0.8
+    # the scorecard's source and the fact agree with the dimension
+    assert one(
+        marts,
+        "select count(*) from fct_target_attainment a join dim_measure m using (measure_key) "
+        "where a.direction_source <> m.direction_source or a.direction <> m.direction",
+    ) == (0,)
+
+
+def test_attainment_rate_is_the_taux_d_atteinte_of_our_verdicts(marts):
+    rate = marts.execute(
+        "select sum(targets_assessed), sum(met), sum(improved), sum(not_improved) from rpt_attainment_rate "
+        "where year = 2017"
+    ).fetchone()
+    facts = marts.execute(
+        "select count(*) filter (where verdict in ('met', 'improved', 'not_improved')), "
+        "count(*) filter (where verdict = 'met'), count(*) filter (where verdict = 'improved'), "
+        "count(*) filter (where verdict = 'not_improved') "
+        "from fct_target_attainment a join dim_measure m using (measure_key) where year = 2017 and m.programme_code is not null"
+    ).fetchone()
+    assert rate == facts and rate[0] > 1000
+    years = [
+        r[0]
+        for r in marts.execute(
+            "select distinct year from rpt_attainment_rate where targets_assessed > 0 order by 1"
+        ).fetchall()
+    ]
+    assert {2012, 2013, 2014, 2015, 2016, 2017} <= set(years)
+
+
+def test_dim_measure_gives_first_and_last_vintage(wh, marts):
+    expected = dict(
+        (k, (a, b))
+        for k, a, b in wh.execute(
+            "select measure_key, min(vintage_year), max(vintage_year) "
+            "from intermediate.int_indicator_cells_crosswalked group by 1"
+        ).fetchall()
+    )
+    got = {
+        k: (a, b)
+        for k, a, b in marts.execute(
+            "select measure_key, first_vintage_year, last_vintage_year from dim_measure"
+        ).fetchall()
+    }
+    assert got == expected
+    # 3172 (P105 1.1 'Encadrement UE') from RAP 2012, through RAP 2016 by its exact label
+    assert got["3172"] == (2012, 2016)
+    assert (
+        one(
+            marts,
+            "select count(*) from dim_measure where first_vintage_year = 2012 and last_vintage_year = 2025",
+        )[0]
+        > 300
+    )
