@@ -33,3 +33,28 @@ RAP_2017_OFFICIAL_VERDICTS = {
 # The seed and the PLF 2025 file.
 SEED_CELLS = SHIPPED_DOCUMENTS["PAP-2024-P352"][2]
 PLF_2025_VALUES = 11_880  # fct_indicator_value rows of PAP-2025 (mission twins folded)
+# fct_indicator_value rows per document: one per measure x year x value kind (a mission row that
+# repeats a programme row folds into it: PLF 2025, RAP 2016 and RAP 2017 have such twins).
+FCT_INDICATOR_VALUE_ROWS = {
+    "PAP-2024-P352": 54,
+    "PAP-2025": 11_880,
+    "RAP-2012": 14_037,
+    "RAP-2013": 14_116,
+    "RAP-2014": 13_792,
+    "RAP-2016": 10_878,
+    "RAP-2017": 10_692,
+}
+FCT_INDICATOR_VALUE_TOTAL = sum(FCT_INDICATOR_VALUE_ROWS.values())
+MART_TABLES = (
+    "dim_document",
+    "dim_programme",
+    "dim_objective",
+    "dim_indicator",
+    "dim_measure",
+    "fct_indicator_value",
+    "fct_target_attainment",
+    "fct_target_revision",
+    "fct_target_trajectory",
+    "rpt_programme_scorecard",
+    "rpt_attainment_rate",
+)

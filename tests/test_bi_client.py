@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from orchestration.lib.bi_queries import readme_queries
 
 from .conftest import RAW_DIR, make_run
+from .contract_numbers import FCT_INDICATOR_VALUE_TOTAL
 
 
 def test_readme_documents_three_queries():
@@ -38,7 +39,7 @@ def test_readme_queries_through_sqlalchemy_read_only(engine):
         scorecard = con.execute(sa.text(queries["The scorecard of a programme"])).all()
         attainment = con.execute(sa.text(queries["The attainment of one measure across years"])).all()
         below = con.execute(sa.text(queries["Targets set below the last realisation"])).all()
-        assert con.execute(sa.text("select count(*) from marts.fct_indicator_value")).scalar() == 11934
+        assert con.execute(sa.text("select count(*) from marts.fct_indicator_value")).scalar() == FCT_INDICATOR_VALUE_TOTAL
     assert [tuple(r) for r in scorecard] == [
         ("P129", 2021, 0, 0, 0, 0, None),
         ("P129", 2022, 0, 0, 0, 0, None),
@@ -92,7 +93,7 @@ def test_parquet_exports_hold_every_mart(published):
     parquet = published / "exports" / "fct_indicator_value.parquet"
     with duckdb.connect() as con:
         count = con.execute(f"select count(*) from '{parquet}'").fetchone()
-    assert count == (11934,)
+    assert count == (FCT_INDICATOR_VALUE_TOTAL,)
 
 
 READER = textwrap.dedent(
@@ -104,7 +105,7 @@ READER = textwrap.dedent(
     reads = errors = 0
     while not stop.exists():
         try:
-            assert con.execute("select count(*) from marts.fct_indicator_value").fetchone() == (11934,)
+            assert con.execute("select count(*) from marts.fct_indicator_value").fetchone() == (FCT_INDICATOR_VALUE_TOTAL,)
             reads += 1
         except Exception as exc:
             errors += 1

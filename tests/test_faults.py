@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from .conftest import PROJECT_DIR, make_run
+from .contract_numbers import FCT_INDICATOR_VALUE_TOTAL, TOTAL_CELLS
 
 GRAIN = {
     "fct_indicator_value": "document_id, measure_key, year, value_kind",
@@ -30,15 +31,15 @@ def _snapshot(marts: Path) -> dict[str, list[tuple]]:
 def _assert_intact(data_dir: Path) -> None:
     """Contract numbers hold, every grain is unique, and the published file equals the warehouse."""
     with duckdb.connect(str(data_dir / "marts.duckdb"), read_only=True) as con:
-        assert con.execute("select count(*) from marts.fct_indicator_value").fetchone() == (11934,)
+        assert con.execute("select count(*) from marts.fct_indicator_value").fetchone() == (FCT_INDICATOR_VALUE_TOTAL,)
         for table, grain in GRAIN.items():
             dupes = con.execute(
                 f"select count(*) from (select {grain} from marts.{table} group by all having count(*) > 1)"
             )
             assert dupes.fetchone() == (0,), table
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
-        assert con.execute("select count(*) from raw.indicator_cell").fetchone() == (12900,)
-        assert con.execute("select count(*) from marts.fct_indicator_value").fetchone() == (11934,)
+        assert con.execute("select count(*) from raw.indicator_cell").fetchone() == (TOTAL_CELLS,)
+        assert con.execute("select count(*) from marts.fct_indicator_value").fetchone() == (FCT_INDICATOR_VALUE_TOTAL,)
 
 
 @pytest.fixture

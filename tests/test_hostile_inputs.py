@@ -95,6 +95,15 @@ SEED_REL = "pap/2024/000_9fa5ff6774201ab1.txt"
 CSV_REL = "pap/2025/plf-2025-performance.csv"
 SHIPPED = ["PAP-2024-P352", "PAP-2025"]
 
+
+@pytest.fixture
+def raw_copy(tmp_path: Path) -> Path:
+    """A writable copy of the PAP sources only: a hostile file needs good neighbours to prove they
+    still land, not the whole RAP history (five more files to read in every case)."""
+    target = tmp_path / "raw"
+    shutil.copytree(RAW_DIR / "pap", target / "pap")
+    return target
+
 # The hostile strings: HTML/JS, attribute breaking, CSV formulas (DDE), SQL, quotes and semicolons.
 SCRIPT = '<script>alert("xss")</script>'
 IMG = '"><img src=x onerror=alert(1)>'
@@ -181,9 +190,11 @@ _CELL_FINGERPRINT = (
 
 
 @pytest.fixture(scope="module")
-def shipped_cells() -> list[tuple]:
-    """The shipped documents' rows, as a load of raw/ alone gives them."""
-    report, con = load(RAW_DIR)
+def shipped_cells(tmp_path_factory) -> list[tuple]:
+    """The shipped PAP documents' rows, as a load of raw/pap alone gives them."""
+    raw = tmp_path_factory.mktemp("shipped") / "raw"
+    shutil.copytree(RAW_DIR / "pap", raw / "pap")
+    report, con = load(raw)
     assert sorted(report.loaded) == SHIPPED and report.rejected == []
     return rows(con, _CELL_FINGERPRINT)
 
