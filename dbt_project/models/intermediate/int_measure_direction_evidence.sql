@@ -54,7 +54,7 @@ printed_paths as (
         on
             earlier.document_id = later.document_id
             and earlier.measure_key = later.measure_key
-            and later.year > earlier.year
+            and earlier.year < later.year
     where earlier.value_status <> 'bound' and later.value_status <> 'bound'
     qualify row_number() over (
             partition by earlier.document_id, earlier.measure_key, earlier.year

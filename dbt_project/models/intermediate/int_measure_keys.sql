@@ -140,7 +140,7 @@ qualified as (
 
     select
         *,
-        case when same_label and same_unit then 'exact_label' else 'approximate_label' end as method
+        case when same_label and same_unit then 'exact_label' else 'approximate_label' end as label_method
     from pairs
     where score >= 0.6
 
@@ -152,8 +152,12 @@ best_level as (
     select
         qualified.*,
         dense_rank() over (
-            partition by document_id, source_measure_key
-            order by method = 'exact_label' desc, vintage_distance asc, score desc, same_position desc
+            partition by qualified.document_id, qualified.source_measure_key
+            order by
+                qualified.label_method = 'exact_label' desc,
+                qualified.vintage_distance asc,
+                qualified.score desc,
+                qualified.same_position desc
         ) as level_rank
     from qualified
 
@@ -164,7 +168,7 @@ best as (
     select
         document_id,
         source_measure_key,
-        min(method) as method,
+        min(label_method) as label_method,
         min(score) as score,
         min(vintage_distance) as vintage_distance,
         count(distinct sub_indicator_id) as n_ids,
@@ -184,7 +188,7 @@ claimed as (
         best.*,
         row_number() over (
             partition by best.document_id, best.sub_indicator_id
-            order by best.method = 'exact_label' desc, best.score desc, best.source_measure_key asc
+            order by best.label_method = 'exact_label' desc, best.score desc, best.source_measure_key asc
         ) as claim_rank
     from best
     where best.n_ids = 1
@@ -200,7 +204,7 @@ automatic as (
             when claimed.claim_rank = 1 then cast(claimed.sub_indicator_id as varchar)
         end as matched_measure_key,
         case
-            when claimed.claim_rank = 1 then claimed.method
+            when claimed.claim_rank = 1 then claimed.label_method
             when best.source_measure_key is not null then 'ambiguous'
             else 'unmatched'
         end as match_method,

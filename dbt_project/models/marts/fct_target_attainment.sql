@@ -277,7 +277,7 @@ evaluated as (
 
 ),
 
-final as (
+judged as (
 
     select
         measure_key,
@@ -355,48 +355,52 @@ final as (
             when target_comparator in ('<', '<=') or (target_comparator is null and direction = 'decrease')
                 then target_value / nullif(realisation_value, 0)
             else realisation_value / nullif(target_value, 0)
-        end as attainment_ratio,
+        end as attainment_ratio
+    from evaluated
+
+),
+
+final as (
+
+    select
+        judged.measure_key,
+        judged.year,
+        judged.target_value,
+        judged.target_raw,
+        judged.target_status,
+        judged.target_comparator,
+        judged.target_low,
+        judged.target_high,
+        judged.target_note,
+        judged.target_document_id,
+        judged.target_basis,
+        judged.is_fallback_target,
+        judged.realisation_value,
+        judged.realisation_raw,
+        judged.realisation_status,
+        judged.realisation_document_id,
+        judged.previous_realisation_value,
+        judged.direction,
+        judged.direction_source,
+        judged.tolerance_applied,
+        judged.attainment_rule,
+        judged.attainment_status,
+        judged.attainment_ratio,
+        judged.verdict,
+        judged.verdict_reason,
         official.official_verdict_raw,
         official.official_verdict,
+        case when official.official_verdict is not null then judged.verdict = official.official_verdict end
+            as agrees_with_official,
         official.official_verdict_document_id,
         official.official_verdict_source_file,
         official.official_verdict_source_line
-    from evaluated
+    from judged
     left join official
-        using (measure_key, year)
+        on
+            judged.measure_key = official.measure_key
+            and judged.year = official.year
 
 )
 
-select
-    measure_key,
-    year,
-    target_value,
-    target_raw,
-    target_status,
-    target_comparator,
-    target_low,
-    target_high,
-    target_note,
-    target_document_id,
-    target_basis,
-    is_fallback_target,
-    realisation_value,
-    realisation_raw,
-    realisation_status,
-    realisation_document_id,
-    previous_realisation_value,
-    direction,
-    direction_source,
-    tolerance_applied,
-    attainment_rule,
-    attainment_status,
-    attainment_ratio,
-    verdict,
-    verdict_reason,
-    official_verdict_raw,
-    official_verdict,
-    case when official_verdict is not null then verdict = official_verdict end as agrees_with_official,
-    official_verdict_document_id,
-    official_verdict_source_file,
-    official_verdict_source_line
-from final
+select * from final

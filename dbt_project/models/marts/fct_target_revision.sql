@@ -83,8 +83,8 @@ from (
     select
         final.*,
         case
-            when distinct_informative_values > 1 then 'revised'
-            when first_is_placeholder and has_informative_value then 'filled'
+            when final.distinct_informative_values > 1 then 'revised'
+            when final.first_is_placeholder and final.has_informative_value then 'filled'
             else 'unchanged'
         end as revision_type
     from final
