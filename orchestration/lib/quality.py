@@ -21,6 +21,7 @@ import csv
 import json
 import math
 import os
+import re
 import shutil
 import threading
 import time
@@ -46,19 +47,24 @@ SEVERITIES = ("error", "warn")
 
 # --------------------------------------------------------------------------------------------
 # The batches. Each suite reads one query; {ref_unit} is the steward seed, read as a file so the
-# raw suite runs before (and whatever the outcome of) the dbt build.
+# raw suite runs before (and whatever the outcome of) the dbt build. {unit_key} is the seed's key of
+# a cell's printed unit: the expression of the staging model's `unit_key`, read from that model (one
+# definition for dbt's staging, its test `assert_every_unit_is_mapped` and this suite).
 # --------------------------------------------------------------------------------------------
+
+STAGING_CELLS_MODEL = DBT_PROJECT_DIR / "models" / "staging" / "raw" / "stg_raw__indicator_cells.sql"
 
 _RAW_SQL = """
 with
 unit_map as (
-    select nullif(trim(unit_raw), '') as unit_key, unit, unit_family
+    -- the seed's unit_raw is already the normalised key (a test keeps it so)
+    select unit_raw as unit_key, unit, unit_family
     from read_csv({ref_unit}, header = true, all_varchar = true)
 ),
 score_scale as (
     select * from (values
-        ('score_out_of_10', 0.0, 10.0), ('score_out_of_5', 0.0, 5.0),
-        ('score_out_of_100', 0.0, 100.0), ('score_1_to_4', 1.0, 4.0)
+        ('score_out_of_10', 0.0, 10.0), ('score_out_of_5', 0.0, 5.0), ('score_out_of_20', 0.0, 20.0),
+        ('score_out_of_100', 0.0, 100.0), ('score_1_to_4', 1.0, 4.0), ('score_0_to_3', 0.0, 3.0)
     ) as t (unit, low, high)
 ),
 cells as (
@@ -73,7 +79,7 @@ cells as (
         d.vintage_year, u.unit, u.unit_family
     from raw.indicator_cell as c
     inner join raw.source_document as d on c.document_id = d.document_id
-    left join unit_map as u on nullif(trim(c.unit_raw), '') is not distinct from u.unit_key
+    left join unit_map as u on {unit_key} is not distinct from u.unit_key
 )
 select
     cells.document_id, cells.source_file, cells.source_line, cells.measure_key, cells.indicator_code,
@@ -92,6 +98,31 @@ from cells
 left join score_scale as s on cells.unit = s.unit
 order by cells.document_id, cells.source_line, cells.column_position
 """
+
+
+def unit_key_sql(column: str) -> str:
+    """The staging model's `unit_key` expression (its select item `... as unit_key`, read back
+    from the line naming it to where its parentheses balance), applied to `column`: how a printed
+    unit becomes its key into ref_unit."""
+    lines = STAGING_CELLS_MODEL.read_text(encoding="utf-8").splitlines()
+    ends = [i for i, line in enumerate(lines) if re.search(r"\bas unit_key,?\s*$", line)]
+    if len(ends) != 1:
+        raise RuntimeError(
+            f"{STAGING_CELLS_MODEL}: expected one select item 'as unit_key', found {len(ends)}"
+        )
+    item: list[str] = []
+    for line in reversed(lines[: ends[0] + 1]):
+        item.insert(0, line.strip())
+        code = re.sub(r"'[^']*'", "''", " ".join(item))
+        if code.count("(") == code.count(")"):
+            break
+    expression = re.sub(r"\s+as unit_key,?$", "", " ".join(item))
+    if len(re.findall(r"\bunit_raw\b", expression)) != 1:
+        raise RuntimeError(
+            f"{STAGING_CELLS_MODEL}: the unit_key expression should read unit_raw once: {expression}"
+        )
+    return re.sub(r"\bunit_raw\b", column, expression)
+
 
 _FCT_SQL = """
 with
@@ -380,8 +411,14 @@ def load_exceptions(path: Path | None = None) -> list[dict[str, str]]:
 # --------------------------------------------------------------------------------------------
 
 
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def read_batch(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> pd.DataFrame:
-    sql = spec.sql.replace("{ref_unit}", "'" + str(REF_UNIT_SEED).replace("'", "''") + "'")
+    sql = spec.sql.replace("{ref_unit}", _sql_literal(str(REF_UNIT_SEED)))
+    if "{unit_key}" in sql:
+        sql = sql.replace("{unit_key}", unit_key_sql("c.unit_raw"))
     df = con.execute(sql).df()
     return df.reset_index(drop=True)
 
