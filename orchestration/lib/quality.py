@@ -53,6 +53,10 @@ SEVERITIES = ("error", "warn")
 # --------------------------------------------------------------------------------------------
 
 STAGING_CELLS_MODEL = DBT_PROJECT_DIR / "models" / "staging" / "raw" / "stg_raw__indicator_cells.sql"
+# A RAP prints, after its five fixed year columns, an optional 'Valeur cible (Année cible YYYY)'
+# cell, present only on rows that give an 'Année cible': it is not one of the document's year
+# columns (one_cell_per_year_column) and its year may lie further ahead (a long-term target).
+TARGET_COLUMN_PREFIX = "Valeur cible ("
 
 _RAW_SQL = """
 with
@@ -67,6 +71,19 @@ score_scale as (
         ('score_out_of_100', 0.0, 100.0), ('score_1_to_4', 1.0, 4.0), ('score_0_to_3', 0.0, 3.0)
     ) as t (unit, low, high)
 ),
+raw_cells as (
+    select
+        *,
+        coalesce(starts_with(column_header, {target_column_prefix}), false) as is_optional_target_column
+    from raw.indicator_cell
+),
+year_columns as (
+    -- the document's fixed year columns (the optional RAP target column is not one)
+    select document_id, count(distinct column_position) as year_columns_in_document
+    from raw_cells
+    where not is_optional_target_column
+    group by document_id
+),
 cells as (
     select
         c.document_id, c.source_file, c.source_line, c.column_position, c.column_header,
@@ -74,10 +91,11 @@ cells as (
         coalesce(cast(c.sub_indicator_id as varchar), c.indicator_code || '#' || cast(c.measure_position as varchar))
             as measure_key,
         c.indicator_code, c.measure_label, c.unit_raw, c.year, c.value_kind, c.value_raw, c.value_status,
+        c.is_optional_target_column,
         -- a duration parsed from a count or percent cell is not a count or a percent
         case when c.value_status <> 'duration' then c.value_numeric end as number,
         d.vintage_year, u.unit, u.unit_family
-    from raw.indicator_cell as c
+    from raw_cells as c
     inner join raw.source_document as d on c.document_id = d.document_id
     left join unit_map as u on {unit_key} is not distinct from u.unit_key
 )
@@ -90,12 +108,16 @@ select
     case when cells.unit = 'count' then cells.number - floor(cells.number) end as count_fractional_part,
     case when cells.unit_family = 'money' then cells.number end as money_value,
     (cells.number - s.low) / (s.high - s.low) as score_position_in_scale,
-    cells.year - cells.vintage_year as years_after_vintage,
-    count(*) over (partition by cells.document_id, cells.table_level, cells.measure_key) as cells_in_measure_row,
-    (select count(distinct c2.column_position) from raw.indicator_cell as c2
-        where c2.document_id = cells.document_id) as year_columns_in_document
+    case when not cells.is_optional_target_column then cells.year - cells.vintage_year end as years_after_vintage,
+    case when cells.is_optional_target_column then cells.year - cells.vintage_year end
+        as target_years_after_vintage,
+    -- the row's cells in the document's fixed year columns (a duplicated row has twice as many)
+    count(*) filter (where not cells.is_optional_target_column)
+        over (partition by cells.document_id, cells.table_level, cells.measure_key) as cells_in_measure_row,
+    y.year_columns_in_document
 from cells
 left join score_scale as s on cells.unit = s.unit
+left join year_columns as y on cells.document_id = y.document_id
 order by cells.document_id, cells.source_line, cells.column_position
 """
 
@@ -419,6 +441,7 @@ def read_batch(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> pd.DataFrame:
     sql = spec.sql.replace("{ref_unit}", _sql_literal(str(REF_UNIT_SEED)))
     if "{unit_key}" in sql:
         sql = sql.replace("{unit_key}", unit_key_sql("c.unit_raw"))
+    sql = sql.replace("{target_column_prefix}", _sql_literal(TARGET_COLUMN_PREFIX))
     df = con.execute(sql).df()
     return df.reset_index(drop=True)
 
