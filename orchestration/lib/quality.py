@@ -74,7 +74,8 @@ score_scale as (
 raw_cells as (
     select
         *,
-        coalesce(starts_with(column_header, {target_column_prefix}), false) as is_optional_target_column
+        coalesce(starts_with(column_header, {target_column_prefix}), false) as is_optional_target_column,
+        regexp_replace(lower(trim(measure_label)), '^([0-9]+[.)]|[a-z][)]|-|dont)\\s*', '') as lead_label
     from raw.indicator_cell
 ),
 year_columns as (
@@ -92,6 +93,14 @@ cells as (
             as measure_key,
         c.indicator_code, c.measure_label, c.unit_raw, c.year, c.value_kind, c.value_raw, c.value_status,
         c.is_optional_target_column,
+        -- the measure names a change or a gap: 'Évolution du nombre de…', "Taux d'évolution…",
+        -- 'Taux (annuel) de croissance…', 'Variation…', 'Augmentation…', 'Écart entre…', "SIC : Taux d'écart
+        -- budgétaire agrégé" (after a leading '1.', 'a)', '-' or 'dont'); not an 'écart type'
+        coalesce(
+            regexp_matches(c.lead_label, '^([^:]* : )?((taux|pourcentage)( annuel| moyen)? d(e |''|’))?((é|e)volution|croissance|variation|augmentation|(é|e)cart)\\b')
+            and not regexp_matches(c.lead_label, '^(é|e)cart[- ]type'),
+            false
+        ) as is_signed_change,
         -- a duration parsed from a count or percent cell is not a count or a percent
         case when c.value_status <> 'duration' then c.value_numeric end as number,
         d.vintage_year, u.unit, u.unit_family
@@ -103,7 +112,10 @@ select
     cells.document_id, cells.source_file, cells.source_line, cells.measure_key, cells.indicator_code,
     cells.measure_label, cells.unit_raw, cells.column_header, cells.year, cells.value_kind,
     cells.value_raw, cells.value_status, cells.table_level, cells.unit, cells.unit_family,
-    case when cells.unit = 'percent' then cells.number end as percent_value,
+    -- a percent whose measure names a change or a gap is signed and unbounded above (a growth of
+    -- 150 %, a fall of 8 %, an overrun of 228 %): it is held to -100 at least instead of 0-100
+    case when cells.unit = 'percent' and not cells.is_signed_change then cells.number end as percent_value,
+    case when cells.unit = 'percent' and cells.is_signed_change then cells.number end as percent_change_value,
     case when cells.unit_family = 'count' then cells.number end as count_value,
     case when cells.unit = 'count' then cells.number - floor(cells.number) end as count_fractional_part,
     case when cells.unit_family = 'money' then cells.number end as money_value,
