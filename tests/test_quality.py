@@ -135,7 +135,7 @@ def test_broken_copy_fails_the_raw_suite_with_error_severity(broken):
     assert evaluation.severity == dg.AssetCheckSeverity.ERROR
     assert evaluation.asset_key == dg.AssetKey(["raw", "indicator_cell"])
     metadata = evaluation.metadata
-    assert metadata["unexpected"].value == 1 + 1 + 12 + 12 + 6 + 45
+    assert metadata["unexpected"].value == 1 + 1 + 12 + 12 + 6 + UNPARSED_CELLS
     assert sorted(metadata["failed_error_rules"].value) == sorted(
         [
             "percent_within_0_100",
@@ -164,7 +164,7 @@ def test_broken_copy_offences_are_counted_with_their_file_and_line(broken):
     assert rules["percent_within_0_100"]["unexpected"] == 1
     assert lines("percent_within_0_100") == [("PAP-2025", CSV_REL, PERCENT_LINE, PERCENT_MEASURE)]
     assert rules["percent_within_0_100"]["rows"][0]["value_raw"] == "153"
-    assert rules["percent_within_0_100"]["accepted"] == 139  # the reviewed exceptions still apply
+    assert rules["percent_within_0_100"]["accepted"] == 716  # the reviewed exceptions still apply
     assert rules["count_non_negative"]["unexpected"] == 1
     assert lines("count_non_negative") == [("PAP-2025", CSV_REL, COUNT_LINE, COUNT_MEASURE)]
     assert rules["count_non_negative"]["rows"][0]["value_raw"] == "-4"
@@ -178,7 +178,14 @@ def test_broken_copy_offences_are_counted_with_their_file_and_line(broken):
     assert rules["unit_mapped"]["unexpected"] == 6
     assert lines("unit_mapped") == [("PAP-2025", CSV_REL, UNIT_LINE, UNIT_MEASURE)] * 6
     assert {r["unit_raw"] for r in rules["unit_mapped"]["rows"]} == {"furlongs"}
-    for rule in ("count_is_integer", "money_non_negative", "score_within_scale", "year_not_before_2006"):
+    for rule in (
+        "count_is_integer",
+        "money_non_negative",
+        "score_within_scale",
+        "year_not_before_2006",
+        "percent_change_not_below_minus_100",
+        "target_year_within_vintage_plus_12",
+    ):
         assert rules[rule]["unexpected"] == 0, rule
 
 
@@ -230,21 +237,27 @@ def test_broken_copy_summary_names_file_and_line_of_each_offence(broken):
 # Shipped sources
 # ------------------------------------------------------------------------------------------------
 
+# 78,653 cells: PAP 2024 P352 54, PLF 2025 12,846, RAP 2012 14,037, 2013 14,116, 2014 13,792,
+# 2016 12,012, 2017 11,796. 10,918 of them are the optional RAP 'Valeur cible (Année cible YYYY)'
+# cell, whose year is held to vintage + 12 instead of + 3.
+RAW_CELLS, RAP_TARGET_CELLS, UNPARSED_CELLS = 78653, 10918, 1167
 SHIPPED_RULES = {
     # rule: (status, evaluated, unexpected, accepted)
-    "percent_within_0_100": ("passed_with_exceptions", 5981, 0, 139),
-    "count_non_negative": ("passed", 1617, 0, 0),
-    "count_is_integer": ("passed_with_exceptions", 1520, 0, 120),
-    "money_non_negative": ("passed_with_exceptions", 898, 0, 7),
-    "score_within_scale": ("passed", 93, 0, 0),
-    "year_not_before_2006": ("passed", 12900, 0, 0),
-    "year_within_vintage_plus_3": ("passed", 12900, 0, 0),
-    "value_kind_in_vocabulary": ("passed", 12900, 0, 0),
-    "value_status_in_vocabulary": ("passed", 12900, 0, 0),
-    "cell_not_unparsed": ("failed", 12900, 45, 0),
-    "unit_mapped": ("passed", 12900, 0, 0),
-    "measure_row_unique": ("passed", 12900, 0, 0),
-    "one_cell_per_year_column": ("passed", 12900, 0, 0),
+    "percent_within_0_100": ("passed_with_exceptions", 36427, 0, 716),
+    "percent_change_not_below_minus_100": ("passed", 1613, 0, 0),
+    "count_non_negative": ("passed", 8878, 0, 0),
+    "count_is_integer": ("passed_with_exceptions", 8126, 0, 442),
+    "money_non_negative": ("passed_with_exceptions", 6979, 0, 74),
+    "score_within_scale": ("passed", 501, 0, 0),
+    "year_not_before_2006": ("passed", RAW_CELLS, 0, 0),
+    "year_within_vintage_plus_3": ("passed", RAW_CELLS - RAP_TARGET_CELLS, 0, 0),
+    "target_year_within_vintage_plus_12": ("passed", RAP_TARGET_CELLS, 0, 0),
+    "value_kind_in_vocabulary": ("passed", RAW_CELLS, 0, 0),
+    "value_status_in_vocabulary": ("passed", RAW_CELLS, 0, 0),
+    "cell_not_unparsed": ("failed", RAW_CELLS, UNPARSED_CELLS, 0),
+    "unit_mapped": ("passed", RAW_CELLS, 0, 0),
+    "measure_row_unique": ("passed", RAW_CELLS, 0, 0),
+    "one_cell_per_year_column": ("passed", RAW_CELLS, 0, 0),
 }
 
 
@@ -276,17 +289,29 @@ def test_shipped_sources_summary_numbers(shipped):
         assert (r["status"], r["evaluated"], r["unexpected"], r["accepted"]) == expected, rule
     assert rules["exception_matches_something"]["unexpected"] == 0
     counts = summary["counts"]
-    assert counts["exceptions"] == 78
-    assert counts["exceptions_matching"] == 78
+    assert counts["exceptions"] == 229
+    assert counts["exceptions_matching"] == 229
     assert counts["exceptions_stale"] == 0
     assert counts["rules_failed_error"] == 0
-    assert counts["rules_failed_warn"] == 1  # cell_not_unparsed: the 45 cells are listed
-    assert len(rules["cell_not_unparsed"]["rows"]) == 45
-    # every out-of-range percentage of PLF 2025 is accepted by a reviewed exception, with its line
-    accepted = [e for e in summary["exceptions_applied"] if e["rule"] == "percent_within_0_100"]
-    assert len(accepted) == 38
-    assert sum(e["matched_rows"] for e in accepted) == 139
-    assert all(e["lines"] and e["lines"][0][0] == CSV_REL for e in accepted)
+    assert counts["rules_failed_warn"] == 1  # cell_not_unparsed: the cells are listed (the first 1,000)
+    assert len(rules["cell_not_unparsed"]["rows"]) == min(UNPARSED_CELLS, 1000)
+    # every out-of-range value is accepted by a reviewed exception, with its lines
+    applied = summary["exceptions_applied"]
+    by_rule = {
+        rule: [e for e in applied if e["rule"] == rule]
+        for rule in ("percent_within_0_100", "count_is_integer", "money_non_negative")
+    }
+    assert {rule: len(es) for rule, es in by_rule.items()} == {
+        "percent_within_0_100": 137,
+        "count_is_integer": 77,
+        "money_non_negative": 15,
+    }
+    assert {rule: sum(e["matched_rows"] for e in es) for rule, es in by_rule.items()} == {
+        "percent_within_0_100": 716,
+        "count_is_integer": 442,
+        "money_non_negative": 74,
+    }
+    assert all(e["lines"] for e in applied)
     assert (root / "reports" / "data-docs" / "index.html").exists()
     assert (
         (root / "reports" / "quality-summary.md")
@@ -361,10 +386,114 @@ def test_mart_suite_catches_a_duplicated_source_row_and_a_stale_exception(shippe
     rules = {r.rule: r for r in raw.rules}
     assert rules["exception_matches_something"].status == "failed"
     assert rules["exception_matches_something"].rows == [{k: stale[k] for k in quality.EXCEPTION_COLUMNS}]
-    assert rules["percent_within_0_100"].accepted == 139  # the real exceptions still apply
+    assert rules["percent_within_0_100"].accepted == 716  # the real exceptions still apply
     assert [e["measure_key"] for e in raw.stale_exceptions] == ["99999"]
     data = quality.write_reports(run_id="t", reports_dir=reports, data_docs=False)
     assert data["counts"]["exceptions_stale"] == 1
     assert "| 99999 | percent_within_0_100 | test | matches no offending row |" in (
         reports / "quality-summary.md"
     ).read_text(encoding="utf-8")
+
+
+RAP_2017 = "rap/2017/PERF_SSI_RAP_2017_20180517_122845769.csv"
+
+
+def test_raw_suite_catches_broken_rap_rows(shipped, tmp_path):
+    """On a copy of the shipped warehouse, RAP 2017 rows broken the ways the RAP-specific rules
+    guard against: the refinements (optional target column, signed changes, unit keys) catch
+    them still."""
+    from orchestration.lib import quality
+
+    _result, root = shipped
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(root / "warehouse.duckdb", db)
+    where = "document_id = 'RAP-2017' and source_line = ?"
+    with duckdb.connect(str(db)) as con:
+
+        def cells(line: int) -> list[tuple]:
+            return con.execute(
+                f"select sub_indicator_id, unit_raw, column_position from raw.indicator_cell where {where} "
+                "order by column_position",
+                [line],
+            ).fetchall()
+
+        assert [c[0] for c in cells(1722)] == [7075] * 6  # a share in %: 29,8 -> 153
+        con.execute(
+            f"update raw.indicator_cell set value_raw = '153', value_numeric = 153 where {where} and column_position = 5",
+            [1722],
+        )
+        assert [c[0] for c in cells(1771)] == [6488] * 6  # 'Evolution du coût…' in %: -2,2 -> -150
+        con.execute(
+            f"update raw.indicator_cell set value_raw = '-150', value_numeric = -150 where {where} and column_position = 2",
+            [1771],
+        )
+        assert [c[0] for c in cells(1726)] == [17625] * 6  # its target year 2017 -> 2047
+        con.execute(
+            f"update raw.indicator_cell set year = 2047 where {where} and column_position = 6", [1726]
+        )
+        assert [c[2] for c in cells(1730)] == [1, 2, 3, 4, 5, 6]  # truncated: its third year cell goes
+        con.execute(f"delete from raw.indicator_cell where {where} and column_position = 3", [1730])
+        assert {c[1] for c in cells(1732)} == {"nombre"}  # unit 'nombre' -> 'Furlongs / Semaine'
+        con.execute(f"update raw.indicator_cell set unit_raw = 'Furlongs / Semaine' where {where}", [1732])
+        assert {c[1] for c in cells(1733)} == {"nombre"}  # another spelling of a known unit still maps
+        con.execute(f"update raw.indicator_cell set unit_raw = '  NOMBRE ' where {where}", [1733])
+        assert len(cells(1700)) == 6  # duplicated, with its target cell
+        con.execute(
+            "insert into raw.indicator_cell select * replace (source_line + 100000 as source_line) "
+            f"from raw.indicator_cell where {where}",
+            [1700],
+        )
+
+    result = quality.run_suite("raw_indicator_cell", db, run_id="t", reports_dir=tmp_path / "reports")
+    rules = {r.rule: r for r in result.rules}
+
+    def lines(rule: str) -> list[tuple]:
+        return sorted((r["source_file"], r["source_line"]) for r in rules[rule].rows)
+
+    assert sorted(r.rule for r in result.failed_errors) == [
+        "measure_row_unique",
+        "one_cell_per_year_column",
+        "percent_change_not_below_minus_100",
+        "percent_within_0_100",
+        "target_year_within_vintage_plus_12",
+        "unit_mapped",
+    ]
+    assert lines("percent_within_0_100") == [(RAP_2017, 1722)]
+    assert lines("percent_change_not_below_minus_100") == [(RAP_2017, 1771)]
+    assert lines("target_year_within_vintage_plus_12") == [(RAP_2017, 1726)]
+    assert rules["year_within_vintage_plus_3"].unexpected == 0
+    assert lines("unit_mapped") == [(RAP_2017, 1732)] * 6
+    # the truncated row (4 year cells and its target cell), both copies of the duplicated one
+    assert (
+        lines("one_cell_per_year_column")
+        == [(RAP_2017, 1700)] * 6 + [(RAP_2017, 1730)] * 5 + [(RAP_2017, 100000 + 1700)] * 6
+    )
+    assert lines("measure_row_unique") == [(RAP_2017, 1700)] * 6 + [(RAP_2017, 100000 + 1700)] * 6
+    assert rules["percent_within_0_100"].accepted == 716  # the reviewed exceptions still apply
+
+
+def test_unit_key_is_the_staging_expression_and_the_seed_is_keyed_by_it():
+    """One definition of a unit's key (stg_raw__indicator_cells.unit_key), read by the raw checks;
+    every ref_unit row is already in key form and unique, so dbt and GX map the same spellings."""
+    import csv
+
+    from orchestration.lib import quality
+
+    expression = quality.unit_key_sql("u")
+    with duckdb.connect() as con:
+
+        def key(unit: str) -> str | None:
+            return con.execute(f"select {expression} from (select ?::varchar as u)", [unit]).fetchone()[0]
+
+        assert key("Nombre") == key("nombre") == key(" NOMBRE ") == "nombre"
+        assert key("millions / semaines") == "millions/semaines"
+        assert key("€ / t CO2") == "€/t co2"
+        assert key("Nombre            %") == "nombre %"
+        assert key("m2 SUN/ poste") == "m2 sun/poste"
+        assert key("") is None and key("   ") is None
+        with quality.REF_UNIT_SEED.open(encoding="utf-8", newline="") as f:
+            seed = [row["unit_raw"] for row in csv.DictReader(f)]
+        assert len(seed) == len(set(seed))
+        not_keys = [unit for unit in seed if unit and key(unit) != unit]
+        assert not_keys == [], "ref_unit.unit_raw must hold the unit's key (lower case, no space around '/')"
+        assert seed.count("") == 1  # the empty unit

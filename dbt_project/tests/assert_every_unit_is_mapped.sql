@@ -1,6 +1,8 @@
 -- Fails (severity error) when a source prints a unit that the steward seed ref_unit does not map:
--- add the spelling to seeds/ref_unit.csv with its canonical unit and family. The empty unit is
--- the seed row whose unit_raw is empty (null), hence the null-safe join.
+-- add the unit's key (the unit_key listed: case-folded, whitespace collapsed, no space around '/')
+-- to seeds/ref_unit.csv with its canonical unit and family. The seed's unit_raw holds that key, so
+-- 'Nombre', 'nombre' and 'NOMBRE' meet one row. The empty unit is the seed row whose unit_raw is
+-- empty (null), hence the null-safe join.
 {{ config(severity='error') }}
 
 with

@@ -21,6 +21,7 @@ import csv
 import json
 import math
 import os
+import re
 import shutil
 import threading
 import time
@@ -47,20 +48,43 @@ SEVERITIES = ("error", "warn")
 
 # --------------------------------------------------------------------------------------------
 # The batches. Each suite reads one query; {ref_unit} is the steward seed, read as a file so the
-# raw suite runs before (and whatever the outcome of) the dbt build.
+# raw suite runs before (and whatever the outcome of) the dbt build. {unit_key} is the seed's key of
+# a cell's printed unit: the expression of the staging model's `unit_key`, read from that model (one
+# definition for dbt's staging, its test `assert_every_unit_is_mapped` and this suite).
 # --------------------------------------------------------------------------------------------
+
+STAGING_CELLS_MODEL = DBT_PROJECT_DIR / "models" / "staging" / "raw" / "stg_raw__indicator_cells.sql"
+# A RAP prints, after its five fixed year columns, an optional 'Valeur cible (Année cible YYYY)'
+# cell, present only on rows that give an 'Année cible': it is not one of the document's year
+# columns (one_cell_per_year_column) and its year may lie further ahead (a long-term target).
+TARGET_COLUMN_PREFIX = "Valeur cible ("
 
 _RAW_SQL = """
 with
 unit_map as (
-    select nullif(trim(unit_raw), '') as unit_key, unit, unit_family
+    -- the seed's unit_raw is already the normalised key (a test keeps it so)
+    select unit_raw as unit_key, unit, unit_family
     from read_csv({ref_unit}, header = true, all_varchar = true)
 ),
 score_scale as (
     select * from (values
-        ('score_out_of_10', 0.0, 10.0), ('score_out_of_5', 0.0, 5.0),
-        ('score_out_of_100', 0.0, 100.0), ('score_1_to_4', 1.0, 4.0)
+        ('score_out_of_10', 0.0, 10.0), ('score_out_of_5', 0.0, 5.0), ('score_out_of_20', 0.0, 20.0),
+        ('score_out_of_100', 0.0, 100.0), ('score_1_to_4', 1.0, 4.0), ('score_0_to_3', 0.0, 3.0)
     ) as t (unit, low, high)
+),
+raw_cells as (
+    select
+        *,
+        coalesce(starts_with(column_header, {target_column_prefix}), false) as is_optional_target_column,
+        regexp_replace(lower(trim(measure_label)), '^([0-9]+[.)]|[a-z][)]|-|dont)\\s*', '') as lead_label
+    from raw.indicator_cell
+),
+year_columns as (
+    -- the document's fixed year columns (the optional RAP target column is not one)
+    select document_id, count(distinct column_position) as year_columns_in_document
+    from raw_cells
+    where not is_optional_target_column
+    group by document_id
 ),
 cells as (
     select
@@ -69,30 +93,71 @@ cells as (
         coalesce(cast(c.sub_indicator_id as varchar), c.indicator_code || '#' || cast(c.measure_position as varchar))
             as measure_key,
         c.indicator_code, c.measure_label, c.unit_raw, c.year, c.value_kind, c.value_raw, c.value_status,
+        c.is_optional_target_column,
+        -- the measure names a change or a gap: 'Évolution du nombre de…', "Taux d'évolution…",
+        -- 'Taux (annuel) de croissance…', 'Variation…', 'Augmentation…', 'Écart entre…', "SIC : Taux d'écart
+        -- budgétaire agrégé" (after a leading '1.', 'a)', '-' or 'dont'); not an 'écart type'
+        coalesce(
+            regexp_matches(c.lead_label, '^([^:]* : )?((taux|pourcentage)( annuel| moyen)? d(e |''|’))?((é|e)volution|croissance|variation|augmentation|(é|e)cart)\\b')
+            and not regexp_matches(c.lead_label, '^(é|e)cart[- ]type'),
+            false
+        ) as is_signed_change,
         -- a duration parsed from a count or percent cell is not a count or a percent
         case when c.value_status <> 'duration' then c.value_numeric end as number,
         d.vintage_year, u.unit, u.unit_family
-    from raw.indicator_cell as c
+    from raw_cells as c
     inner join raw.source_document as d on c.document_id = d.document_id
-    left join unit_map as u on nullif(trim(c.unit_raw), '') is not distinct from u.unit_key
+    left join unit_map as u on {unit_key} is not distinct from u.unit_key
 )
 select
     cells.document_id, cells.source_file, cells.source_line, cells.measure_key, cells.indicator_code,
     cells.measure_label, cells.unit_raw, cells.column_header, cells.year, cells.value_kind,
     cells.value_raw, cells.value_status, cells.table_level, cells.unit, cells.unit_family,
-    case when cells.unit = 'percent' then cells.number end as percent_value,
+    -- a percent whose measure names a change or a gap is signed and unbounded above (a growth of
+    -- 150 %, a fall of 8 %, an overrun of 228 %): it is held to -100 at least instead of 0-100
+    case when cells.unit = 'percent' and not cells.is_signed_change then cells.number end as percent_value,
+    case when cells.unit = 'percent' and cells.is_signed_change then cells.number end as percent_change_value,
     case when cells.unit_family = 'count' then cells.number end as count_value,
     case when cells.unit = 'count' then cells.number - floor(cells.number) end as count_fractional_part,
     case when cells.unit_family = 'money' then cells.number end as money_value,
     (cells.number - s.low) / (s.high - s.low) as score_position_in_scale,
-    cells.year - cells.vintage_year as years_after_vintage,
-    count(*) over (partition by cells.document_id, cells.table_level, cells.measure_key) as cells_in_measure_row,
-    (select count(distinct c2.column_position) from raw.indicator_cell as c2
-        where c2.document_id = cells.document_id) as year_columns_in_document
+    case when not cells.is_optional_target_column then cells.year - cells.vintage_year end as years_after_vintage,
+    case when cells.is_optional_target_column then cells.year - cells.vintage_year end
+        as target_years_after_vintage,
+    -- the row's cells in the document's fixed year columns (a duplicated row has twice as many)
+    count(*) filter (where not cells.is_optional_target_column)
+        over (partition by cells.document_id, cells.table_level, cells.measure_key) as cells_in_measure_row,
+    y.year_columns_in_document
 from cells
 left join score_scale as s on cells.unit = s.unit
+left join year_columns as y on cells.document_id = y.document_id
 order by cells.document_id, cells.source_line, cells.column_position
 """
+
+
+def unit_key_sql(column: str) -> str:
+    """The staging model's `unit_key` expression (its select item `... as unit_key`, read back
+    from the line naming it to where its parentheses balance), applied to `column`: how a printed
+    unit becomes its key into ref_unit."""
+    lines = STAGING_CELLS_MODEL.read_text(encoding="utf-8").splitlines()
+    ends = [i for i, line in enumerate(lines) if re.search(r"\bas unit_key,?\s*$", line)]
+    if len(ends) != 1:
+        raise RuntimeError(
+            f"{STAGING_CELLS_MODEL}: expected one select item 'as unit_key', found {len(ends)}"
+        )
+    item: list[str] = []
+    for line in reversed(lines[: ends[0] + 1]):
+        item.insert(0, line.strip())
+        code = re.sub(r"'[^']*'", "''", " ".join(item))
+        if code.count("(") == code.count(")"):
+            break
+    expression = re.sub(r"\s+as unit_key,?$", "", " ".join(item))
+    if len(re.findall(r"\bunit_raw\b", expression)) != 1:
+        raise RuntimeError(
+            f"{STAGING_CELLS_MODEL}: the unit_key expression should read unit_raw once: {expression}"
+        )
+    return re.sub(r"\bunit_raw\b", column, expression)
+
 
 _FCT_SQL = """
 with
@@ -384,8 +449,15 @@ def load_exceptions(path: Path | None = None) -> list[dict[str, str]]:
 # --------------------------------------------------------------------------------------------
 
 
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def read_batch(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> pd.DataFrame:
-    sql = spec.sql.replace("{ref_unit}", "'" + str(REF_UNIT_SEED).replace("'", "''") + "'")
+    sql = spec.sql.replace("{ref_unit}", _sql_literal(str(REF_UNIT_SEED)))
+    if "{unit_key}" in sql:
+        sql = sql.replace("{unit_key}", unit_key_sql("c.unit_raw"))
+    sql = sql.replace("{target_column_prefix}", _sql_literal(TARGET_COLUMN_PREFIX))
     df = con.execute(sql).df()
     return df.reset_index(drop=True)
 
