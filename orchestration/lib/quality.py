@@ -179,8 +179,10 @@ raw_rows as (
     group by all
 ),
 year_columns as (
+    -- the document's fixed year columns (a RAP's optional 'Valeur cible' cell is not one)
     select document_id, count(distinct column_position) as year_columns_of_document
     from raw.indicator_cell
+    where not starts_with(column_header, {target_column_prefix})
     group by document_id
 )
 select
@@ -193,7 +195,8 @@ select
     case when i.programme_code is not null then p.programme_code is not null end as programme_joins,
     m.unit_family,
     f.source_file is not null and f.source_line is not null as has_lineage,
-    count(*) over (partition by f.document_id, f.measure_key) as cells_of_measure_in_document,
+    count(*) filter (where not starts_with(f.column_header, {target_column_prefix}))
+        over (partition by f.document_id, f.measure_key) as cells_of_measure_in_document,
     y.year_columns_of_document,
     r.source_rows_same_level
 from facts as f
