@@ -25,6 +25,7 @@ import duckdb
 from orchestration.lib.markdown import md_table
 
 ASSESSED = ("met", "improved", "not_improved")
+OFFICIAL_ASSESSED = ("Cible atteinte", "Amélioration", "Absence d'amélioration")
 REVIEW_FILE = "measure-matches-to-review.csv"
 DISAGREEMENTS_FILE = "verdict-disagreements.csv"
 OVERRIDE_COLUMNS = ("document_id", "source_measure_key", "to_measure_key", "reviewed_by", "rationale")
@@ -83,24 +84,69 @@ order by all
 """
 
 _DISAGREEMENTS_SQL = """
+with printed as (
+    -- what the same RAP prints for the year besides the target of record (to explain, never to judge)
+    select document_id, measure_key, year,
+        max(value_numeric) filter (where value_kind = 'updated_forecast') as updated_forecast,
+        max(value_numeric) filter (where value_kind = 'target') as final_target
+    from intermediate.int_indicator_values_deduplicated
+    where value_kind in ('updated_forecast', 'target')
+    group by all
+),
+disagreements as (
+    select
+        a.*,
+        m.measure_label,
+        p.updated_forecast,
+        p.final_target,
+        a.realisation_value is not null and (
+            (a.direction = 'increase' and a.realisation_value >= p.updated_forecast)
+            or (a.direction = 'decrease' and a.realisation_value <= p.updated_forecast)
+        ) as meets_updated_forecast,
+        a.realisation_value is not null and (
+            (a.direction = 'increase' and a.realisation_value >= p.final_target)
+            or (a.direction = 'decrease' and a.realisation_value <= p.final_target)
+        ) as meets_final_target,
+        a.realisation_value is not null and a.target_value is not null and (
+            (a.direction = 'increase' and a.realisation_value <= a.target_value)
+            or (a.direction = 'decrease' and a.realisation_value >= a.target_value)
+        ) as met_the_other_way
+    from marts.fct_target_attainment as a
+    inner join marts.dim_measure as m on a.measure_key = m.measure_key
+    left join printed as p
+        on a.official_verdict_document_id = p.document_id and a.measure_key = p.measure_key and a.year = p.year
+    where a.official_verdict is not null and not a.agrees_with_official
+)
 select
-    a.official_verdict_source_file as source_file,
-    a.official_verdict_source_line as source_line,
-    a.measure_key,
-    a.year,
-    m.measure_label,
-    a.direction,
-    a.direction_source,
-    a.target_raw,
-    a.realisation_raw,
-    a.previous_realisation_value,
-    a.verdict,
-    a.verdict_reason,
-    a.official_verdict_raw
-from marts.fct_target_attainment as a
-inner join marts.dim_measure as m on a.measure_key = m.measure_key
-where a.official_verdict is not null and not a.agrees_with_official
-order by a.official_verdict_source_file, a.official_verdict_source_line
+    official_verdict_source_file as source_file,
+    official_verdict_source_line as source_line,
+    measure_key,
+    year,
+    measure_label,
+    direction,
+    direction_source,
+    target_raw,
+    realisation_raw,
+    previous_realisation_value,
+    verdict,
+    verdict_reason,
+    official_verdict_raw,
+    case
+        when verdict in ('no_data', 'not_retained') then 'judged only by the RAP'
+        when official_verdict in ('no_data', 'not_retained') then 'judged only by us'
+        when verdict_reason in ('trend_followed', 'trend_not_followed') then 'trend target'
+        when official_verdict = 'met' and coalesce(meets_updated_forecast, false)
+            then 'RAP met against the updated forecast'
+        when official_verdict = 'met' and coalesce(meets_final_target, false)
+            then 'RAP met against the final target'
+        when (official_verdict = 'met') <> (verdict = 'met') and coalesce(met_the_other_way, false)
+            then 'direction disputed'
+        when verdict = 'met' then 'RAP not met against another target'
+        when official_verdict = 'met' then 'RAP met, target of record missed'
+        else 'improvement against the previous year'
+    end as kind
+from disagreements
+order by source_file, source_line
 """
 
 _DIRECTIONS_SQL = """
@@ -143,6 +189,13 @@ def history_review(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     directions = _dicts(con, _DIRECTIONS_SQL)
     assessable = sum(d["measures_with_an_assessable_year"] for d in directions)
     known = sum(d["measures_with_an_assessable_year"] for d in directions if d["direction_source"] != "none")
+    disagreements = _dicts(con, _DISAGREEMENTS_SQL)
+    kinds: dict[str, list[int]] = {}
+    for d in disagreements:
+        both_sides = d["verdict"] in ASSESSED and d["official_verdict_raw"] in OFFICIAL_ASSESSED
+        counts = kinds.setdefault(d["kind"], [0, 0])
+        counts[0] += 1
+        counts[1] += both_sides
     return {
         "matching": _dicts(con, _MATCHING_SQL),
         "verdicts": verdicts,
@@ -151,7 +204,11 @@ def history_review(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             "agreeing": agreeing,
             "share": round(agreeing / both_n, 4) if both_n else None,
         },
-        "disagreements": _dicts(con, _DISAGREEMENTS_SQL),
+        "disagreements": disagreements,
+        "disagreement_kinds": [
+            {"kind": k, "measure_years": n, "both_assessed": b}
+            for k, (n, b) in sorted(kinds.items(), key=lambda item: -item[1][0])
+        ],
         "directions": directions,
         "direction_known_share": round(known / assessable, 4) if assessable else None,
     }
@@ -214,6 +271,16 @@ def history_markdown(history: dict[str, Any]) -> str:
         "",
         _cross_table(history["verdicts"]),
         "",
+        "What the disagreements are made of (a reading aid computed from what the same RAP prints; it feeds "
+        "nothing): the RAP often counts as met a realisation that misses the PAP N target but meets the "
+        "forecast updated by PAP N+1 or the final target; a disputed direction; a trend target, which the "
+        "RAP judges against the previous year; measure-years only one side judges.",
+        "",
+        md_table(
+            ["kind", "measure-years", "of which both sides assess"],
+            [[k["kind"], k["measure_years"], k["both_assessed"]] for k in history["disagreement_kinds"]],
+        ),
+        "",
         f"### Every disagreement ({len(history['disagreements'])}; also in `{DISAGREEMENTS_FILE}`)",
         "",
         md_table(
@@ -228,6 +295,7 @@ def history_markdown(history: dict[str, Any]) -> str:
                 "previous",
                 "ours (reason)",
                 "official",
+                "kind",
             ],
             [
                 [
@@ -241,6 +309,7 @@ def history_markdown(history: dict[str, Any]) -> str:
                     d["previous_realisation_value"],
                     f"{d['verdict']} ({d['verdict_reason']})",
                     d["official_verdict_raw"],
+                    d["kind"],
                 ]
                 for d in history["disagreements"]
             ],

@@ -6,12 +6,12 @@
 --                            < 900: délai, coût, taux d'erreur, nombre de décès…; 'Pour
 --                            information' rows are explicitly unknown) on the measure's label;
 --   4. indicator_label_rule: the same rules on its indicator's label ('Délais de traitement…' for
---                            the rows '1. Passeports', '2. Cartes d'identité'), except for percent
---                            rows (a share within a delay norm rises);
+--                            the rows '1. Passeports', '2. Cartes d'identité'), for rows that are
+--                            durations, amounts, ratios or scores (not a share or a count);
 --   5. target_trajectory   : successive targets move one way, in at least 3 of 4 steps across
 --                            every vintage (int_measure_direction_evidence; rising: increase);
 --   6. indicator_siblings  : the other measures of its indicator, in the same unit family, were
---                            decided by 1-5 and all agree;
+--                            decided by 1-4 (stated, not inferred) and all agree;
 --   7. unit_rule           : the unit-family default of ref_direction_default (duration: decrease…);
 --   8. none                : unknown (rule `fallback`).
 -- The official verdicts of the RAP are never read here: they judge our result, they don't feed it.
@@ -90,9 +90,13 @@ indicator_rule as (
             )
             and (rules.unit_family is null or measures.unit_family = rules.unit_family)
             and (rules.target_value is null or measures.latest_target_numeric = rules.target_value)
-    -- a percent row under a delay or cost indicator is usually a share within the norm
-    -- ('part des dossiers traités en moins de 30 jours'): the indicator's words don't decide it
-    where rules.priority < 900 and rules.label_pattern is not null and measures.unit_family <> 'percent'
+    -- a percent row under a delay or cost indicator is usually a share within the norm ('part des
+    -- dossiers traités en moins de 30 jours'), a count row a volume: the indicator's words decide
+    -- only rows that measure the same thing (a duration, an amount, a ratio, a score)
+    where
+        rules.priority < 900
+        and rules.label_pattern is not null
+        and measures.unit_family not in ('percent', 'count', 'other')
     qualify row_number() over (partition by measures.measure_key order by rules.priority) = 1
 
 ),
@@ -176,13 +180,16 @@ decided as (
 
 siblings as (
 
-    -- an indicator's decided measures of one unit family that all point the same way
+    -- an indicator's measures of one unit family decided by what the documents or stewards state
+    -- (not by another inference: a guess is not passed on) that all point the same way
     select
         indicator_code,
         unit_family,
         min(direction) as direction
     from decided
-    where direction in ('increase', 'decrease')
+    where
+        direction in ('increase', 'decrease')
+        and direction_source in ('steward', 'target_bounds', 'label_rule', 'indicator_label_rule')
     group by indicator_code, unit_family
     having count(distinct direction) = 1
 
