@@ -6,8 +6,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.defs.dbt.project import dbt_project
 from orchestration.definitions import defs
+from orchestration.defs.dbt.project import dbt_project
 
 ASSETS = {
     "intermediate/int_indicator_cells_crosswalked": ("warehouse", ("dbt", "duckdb")),
