@@ -83,6 +83,23 @@ def write_run_record(instance, result, path, elapsed: float) -> None:
     path.write_text(json.dumps(record, indent=2))
 
 
+def quarantined(con) -> list[tuple[str, str]]:
+    """(error, what the warehouse holds for that file) for every quarantined file."""
+    from orchestration.lib.ingest import standing_outcome
+
+    columns = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'raw' and table_name = 'rejected_document'"
+        ).fetchall()
+    }
+    # A warehouse that no ingestion has opened since the columns were added has none.
+    standing = "standing_document_id, standing_sha256" if "standing_document_id" in columns else "null, null"
+    rows = con.execute(f"select error, {standing} from raw.rejected_document order by source_file").fetchall()
+    return [(error, standing_outcome(doc, sha)) for error, doc, sha in rows]
+
+
 def summarize(result, settings, elapsed: float, log_path) -> int:
     import dagster as dg
 
@@ -105,10 +122,9 @@ def summarize(result, settings, elapsed: float, log_path) -> int:
             n_docs = con.execute("select count(*) from raw.source_document").fetchone()[0]
             if n_docs > 12:
                 print(f"  … and {n_docs - 12} more documents")
-            for _file, _line, error in con.execute(
-                "select source_file, error_line, error from raw.rejected_document order by source_file"
-            ).fetchall():
+            for error, outcome in quarantined(con):
                 print(f"  QUARANTINED {error}")
+                print(f"              {outcome}")
     print(f"checks: {len(passed)} passed, {len(warned)} warned, {len(failed_errors)} failed")
     for e in failed_errors:
         print(f"  FAILED  {e.asset_key.to_user_string()} · {e.check_name}: {e.description or ''}"[:300])
