@@ -248,10 +248,10 @@ def summarize(result, settings, elapsed: float, log_path) -> int:
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure:
-                print(
-                    f"step {event.step_key} failed: {event.event_specific_data.error.message}",
-                    file=sys.stderr,
-                )
+                message = event.event_specific_data.error.message
+                # A dg.Failure raised on purpose (e.g. the dbt build naming its failed nodes): its text.
+                message = message.removeprefix("dagster._core.definitions.events.Failure: ")
+                print(f"step {event.step_key} failed: {message}", file=sys.stderr)
         return 1
     return 1 if failed_errors else 0
 
