@@ -7,7 +7,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration.defs.dbt.project import dbt_project
+from orchestration.defs.dbt.project import dbt_project, invocation_target
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib.markdown import md_table
 
@@ -49,6 +49,7 @@ def warehouse_dbt_assets(
         ["build", "--exclude-resource-type", "unit_test"],
         context=context,
         raise_on_error=False,
+        target_path=invocation_target("build"),
     )
     events = list(invocation.stream())
     # Row counts and a preview for the UI, read once dbt has released the file (dagster-dbt's own
