@@ -54,10 +54,12 @@ def make_run(data_dir: Path, raw_dir: Path = RAW_DIR, extra_env: dict[str, str] 
 
 @pytest.fixture(scope="session")
 def published(tmp_path_factory) -> Path:
-    """DATA_DIR of one `make run` on a copy of the shipped sources (shared by the read-only tests)."""
+    """DATA_DIR of one `make run` on a copy of the shipped PAP sources (shared by the read-only
+    tests). raw/rap/ holds RAP files the reader cannot read yet (quarantined): left out, so the
+    numbers below stay those of the PAP documents."""
     data_dir = tmp_path_factory.mktemp("make_run") / "data"
     raw = data_dir.parent / "raw"
-    shutil.copytree(RAW_DIR, raw)
+    shutil.copytree(RAW_DIR / "pap", raw / "pap")
     result = make_run(data_dir, raw)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     # Later tests run the job again here: keep this first (cold) run's record and screen.
