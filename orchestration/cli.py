@@ -1,9 +1,22 @@
 """`make run`: prepare the dbt manifest if the dbt project changed, materialize every asset in one
-in-process run recorded in DAGSTER_HOME, then print one screen of what happened."""
+in-process run recorded in DAGSTER_HOME, then print one screen of what happened.
+
+One writer: an in-process run does not go through the instance's run queue (dagster.yaml,
+`concurrency.runs.max_concurrent_runs: 1`), so `make run` enforces it itself. It holds an exclusive
+lock on `<warehouse>.run-lock` for its whole life (a second `make run` on the same warehouse is
+refused at once, naming the first one's process; the kernel frees the lock when a process dies,
+even by SIGKILL), and refuses to start while DAGSTER_HOME records a run in progress (one started
+by the daemon or the UI). Its own run is recorded as in progress meanwhile, so the queue starts
+no other run before it ends.
+"""
 
 import contextlib
+import fcntl
+import os
 import sys
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 from orchestration.lib.settings import PROJECT_DIR, export_for_subprocesses, load_settings
 
@@ -12,9 +25,90 @@ def _rel(path) -> str:
     return str(path.relative_to(PROJECT_DIR)) if path.is_relative_to(PROJECT_DIR) else str(path)
 
 
+MAKE_RUN_TAG = "orchestration/launched_by"
+WAREHOUSE_TAG = "orchestration/warehouse"
+PID_TAG = "orchestration/pid"
+
+
+class AnotherWriter(RuntimeError):
+    pass
+
+
+@contextlib.contextmanager
+def writer_lock(warehouse: Path) -> Iterator[None]:
+    """An exclusive lock beside the warehouse for as long as this process runs the job."""
+    path = warehouse.with_name(f".{warehouse.name}.run-lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+            raise AnotherWriter(
+                f"another `make run` (process {holder}) is already writing {warehouse}: one run at a "
+                "time. Wait for it to finish, then run again."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _alive(pid: str | None) -> bool:
+    try:
+        os.kill(int(pid or ""), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def refuse_if_a_run_is_in_progress(instance, warehouse: Path) -> None:
+    """No run of the daemon or the UI may be in progress in this DAGSTER_HOME. A run left "in
+    progress" by a `make run` that was killed is stale (we hold the lock it held on this warehouse,
+    or its process is gone): it is marked failed. A `make run` alive on another warehouse is left be."""
+    import dagster as dg
+
+    active = instance.get_run_records(
+        filters=dg.RunsFilter(
+            statuses=[
+                dg.DagsterRunStatus.STARTING,
+                dg.DagsterRunStatus.STARTED,
+                dg.DagsterRunStatus.CANCELING,
+            ]
+        )
+    )
+    for record in active:
+        run = record.dagster_run
+        if run.tags.get(MAKE_RUN_TAG) == "make run":
+            if run.tags.get(WAREHOUSE_TAG) != str(warehouse) and _alive(run.tags.get(PID_TAG)):
+                continue
+            instance.report_run_failed(
+                run, "the `make run` process running it was killed (found in progress by a later make run)"
+            )
+            continue
+        raise AnotherWriter(
+            f"run {run.run_id} ({run.job_name}, started by the daemon or the UI) is in progress in "
+            f"DAGSTER_HOME={instance.root_directory}: one run at a time. Wait for it to finish (see "
+            "`make dev`), or terminate it there if its process is gone, then run again."
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
-    started = time.monotonic()
     settings = load_settings()
+    try:
+        with writer_lock(settings.duckdb_path):
+            return _main(settings)
+    except AnotherWriter as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 3
+
+
+def _main(settings) -> int:
+    started = time.monotonic()
     export_for_subprocesses(settings)
     print("[1/3] dbt manifest … ", end="", flush=True)
     from orchestration.prepare import prepare
@@ -33,9 +127,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     # dbt's own output (every node, every test) goes to the log file; the terminal gets the progress.
     with dg.DagsterInstance.get() as instance, open(log_path, "w") as log, contextlib.redirect_stdout(log):
+        refuse_if_a_run_is_in_progress(instance, settings.duckdb_path)
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
+            tags={
+                MAKE_RUN_TAG: "make run",
+                WAREHOUSE_TAG: str(settings.duckdb_path),
+                PID_TAG: str(os.getpid()),
+            },
             # The console logger only for errors: the progress logger tells the story.
             run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}, "progress": {}}},
         )
@@ -83,6 +183,23 @@ def write_run_record(instance, result, path, elapsed: float) -> None:
     path.write_text(json.dumps(record, indent=2))
 
 
+def quarantined(con) -> list[tuple[str, str]]:
+    """(error, what the warehouse holds for that file) for every quarantined file."""
+    from orchestration.lib.ingest import standing_outcome
+
+    columns = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'raw' and table_name = 'rejected_document'"
+        ).fetchall()
+    }
+    # A warehouse that no ingestion has opened since the columns were added has none.
+    standing = "standing_document_id, standing_sha256" if "standing_document_id" in columns else "null, null"
+    rows = con.execute(f"select error, {standing} from raw.rejected_document order by source_file").fetchall()
+    return [(error, standing_outcome(doc, sha)) for error, doc, sha in rows]
+
+
 def summarize(result, settings, elapsed: float, log_path) -> int:
     import dagster as dg
 
@@ -105,10 +222,9 @@ def summarize(result, settings, elapsed: float, log_path) -> int:
             n_docs = con.execute("select count(*) from raw.source_document").fetchone()[0]
             if n_docs > 12:
                 print(f"  … and {n_docs - 12} more documents")
-            for _file, _line, error in con.execute(
-                "select source_file, error_line, error from raw.rejected_document order by source_file"
-            ).fetchall():
+            for error, outcome in quarantined(con):
                 print(f"  QUARANTINED {error}")
+                print(f"              {outcome}")
     print(f"checks: {len(passed)} passed, {len(warned)} warned, {len(failed_errors)} failed")
     for e in failed_errors:
         print(f"  FAILED  {e.asset_key.to_user_string()} · {e.check_name}: {e.description or ''}"[:300])
@@ -132,10 +248,10 @@ def summarize(result, settings, elapsed: float, log_path) -> int:
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure:
-                print(
-                    f"step {event.step_key} failed: {event.event_specific_data.error.message}",
-                    file=sys.stderr,
-                )
+                message = event.event_specific_data.error.message
+                # A dg.Failure raised on purpose (e.g. the dbt build naming its failed nodes): its text.
+                message = message.removeprefix("dagster._core.definitions.events.Failure: ")
+                print(f"step {event.step_key} failed: {message}", file=sys.stderr)
         return 1
     return 1 if failed_errors else 0
 

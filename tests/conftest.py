@@ -64,3 +64,20 @@ def published(tmp_path_factory) -> Path:
     shutil.copyfile(data_dir / "logs" / "last-run.json", data_dir / "logs" / "first-run.json")
     (data_dir / "logs" / "first-run.stdout").write_text(result.stdout, encoding="utf-8")
     return data_dir
+
+
+@pytest.fixture
+def pap_copy(tmp_path: Path) -> Path:
+    """A writable RAW_DIR holding copies of raw/pap/ only (what the PAP tests count on)."""
+    target = tmp_path / "raw"
+    shutil.copytree(RAW_DIR / "pap", target / "pap")
+    return target
+
+
+def truncate_with_garbage(path: Path) -> None:
+    """A cut download: the file's first half, then binary garbage (seeded, so errors are stable)."""
+    import random
+
+    data = path.read_bytes()
+    garbage = random.Random(20250101).randbytes(4096)
+    path.write_bytes(data[: len(data) // 2] + b"\x00\xff" + garbage)

@@ -1,52 +1,134 @@
-"""The RAW_DIR sensor and the daily schedule, evaluated for real against a copy of raw/."""
+"""The RAW_DIR sensor and the daily schedule, evaluated for real against a copy of raw/pap/, with a
+real (ephemeral) Dagster instance holding the runs the sensor requested."""
 
 import os
 import time
 
 import dagster as dg
+import pytest
 
+from orchestration.defs import automation
 from orchestration.defs.automation import daily_refresh, raw_dir_sensor
 
 from .conftest import SEED_FILE
 
 
-def _evaluate(cursor: str | None):
-    context = dg.build_sensor_context(cursor=cursor)
+@dg.op(config_schema={"fail": bool})
+def _step(context) -> None:
+    if context.op_config["fail"]:
+        raise RuntimeError("the run failed")
+
+
+@dg.job
+def _stand_in():
+    """Stands in for refresh_warehouse: a run carrying the sensor's tags that succeeds or fails."""
+    _step()
+
+
+@pytest.fixture
+def instance():
+    with dg.DagsterInstance.ephemeral() as instance:
+        yield instance
+
+
+def _evaluate(instance, cursor: str | None):
+    context = dg.build_sensor_context(cursor=cursor, instance=instance)
     result = raw_dir_sensor(context)
     return result, context.cursor
 
 
-def test_sensor_starts_a_run_for_the_new_or_changed_document_only(raw_copy, monkeypatch):
-    monkeypatch.setenv("RAW_DIR", str(raw_copy))
-    result, cursor = _evaluate(None)
+def _run(instance, request: dg.RunRequest, *, fail: bool) -> dg.DagsterRunStatus:
+    """The run the daemon would launch for `request`, with the tags it would give it."""
+    result = _stand_in.execute_in_process(
+        run_config={"ops": {"_step": {"config": {"fail": fail}}}},
+        instance=instance,
+        tags={**request.tags, "dagster/run_key": request.run_key, "dagster/sensor_name": "raw_dir_sensor"},
+        raise_on_error=False,
+    )
+    return instance.get_run_by_id(result.run_id).status
+
+
+def _only(request) -> list[str]:
+    return request.run_config["ops"]["raw_sources"]["config"]["only"]
+
+
+def test_sensor_starts_a_run_for_the_new_or_changed_document_only(pap_copy, instance, monkeypatch):
+    monkeypatch.setenv("RAW_DIR", str(pap_copy))
+    result, cursor = _evaluate(instance, None)
     assert isinstance(result, dg.SkipReason) and "baseline recorded: 2 source file(s)" in result.skip_message
 
-    result, cursor = _evaluate(cursor)
+    result, cursor = _evaluate(instance, cursor)
     assert isinstance(result, dg.SkipReason) and "no source file" in result.skip_message
 
-    new = raw_copy / "pap" / "2023" / "p352.txt"
+    new = pap_copy / "pap" / "2023" / "p352.txt"
     new.parent.mkdir()
     new.write_text(
         SEED_FILE.read_text(encoding="utf-8").replace("annee#2024", "annee#2023"), encoding="utf-8"
     )
-    result, cursor = _evaluate(cursor)
+    result, cursor = _evaluate(instance, cursor)
     assert isinstance(result, dg.RunRequest)
     assert result.run_config == {"ops": {"raw_sources": {"config": {"only": ["pap/2023/p352.txt"]}}}}
+    assert _run(instance, result, fail=False) == dg.DagsterRunStatus.SUCCESS
 
     # A changed file (new size and time) starts its own run; an unchanged folder does not.
-    seed = raw_copy / "pap" / "2024" / SEED_FILE.name
+    seed = pap_copy / "pap" / "2024" / SEED_FILE.name
     seed.write_text(seed.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     os.utime(seed, (time.time() + 5, time.time() + 5))
-    result, cursor = _evaluate(cursor)
-    assert result.run_config["ops"]["raw_sources"]["config"]["only"] == [f"pap/2024/{SEED_FILE.name}"]
-    result, cursor = _evaluate(cursor)
-    assert isinstance(result, dg.SkipReason)
+    result, cursor = _evaluate(instance, cursor)
+    assert _only(result) == [f"pap/2024/{SEED_FILE.name}"]
+    _run(instance, result, fail=False)
+    result, cursor = _evaluate(instance, cursor)
+    assert isinstance(result, dg.SkipReason) and "no source file" in result.skip_message
 
     # A removed file needs the full scan that takes its rows out.
     new.unlink()
-    result, cursor = _evaluate(cursor)
-    assert result.run_config["ops"]["raw_sources"]["config"]["only"] == []
+    result, cursor = _evaluate(instance, cursor)
+    assert _only(result) == []
     assert result.tags["raw_dir/removed"] == "pap/2023/p352.txt"
+
+
+def test_a_file_whose_run_failed_is_requested_again_on_the_next_tick(pap_copy, instance, monkeypatch):
+    monkeypatch.setenv("RAW_DIR", str(pap_copy))
+    _result, cursor = _evaluate(instance, None)
+    new = pap_copy / "pap" / "2023" / "p352.txt"
+    new.parent.mkdir()
+    new.write_text(SEED_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    first, cursor = _evaluate(instance, cursor)
+    assert _only(first) == ["pap/2023/p352.txt"]
+
+    # While its run is not there yet (or queued, or running), the sensor waits: no second request.
+    result, cursor = _evaluate(instance, cursor)
+    assert isinstance(result, dg.SkipReason) and "waiting for the run" in result.skip_message
+    assert _run(instance, first, fail=True) == dg.DagsterRunStatus.FAILURE
+
+    # The run failed: the file is not done, the next tick requests it again, under a new run key.
+    retry, cursor = _evaluate(instance, cursor)
+    assert isinstance(retry, dg.RunRequest), retry
+    assert _only(retry) == ["pap/2023/p352.txt"] and retry.run_key != first.run_key
+    assert _run(instance, retry, fail=True) == dg.DagsterRunStatus.FAILURE
+
+    # A second failure in a row: the next try waits (60 s, then doubling up to an hour).
+    result, cursor = _evaluate(instance, cursor)
+    assert isinstance(result, dg.SkipReason) and "2 failed run(s) in a row" in result.skip_message
+    later = time.time() + 61
+    monkeypatch.setattr(automation, "_now", lambda: later)
+    third, cursor = _evaluate(instance, cursor)
+    assert _only(third) == ["pap/2023/p352.txt"]
+    assert _run(instance, third, fail=False) == dg.DagsterRunStatus.SUCCESS
+
+    # Once a run succeeded for it, the file is done.
+    result, cursor = _evaluate(instance, cursor)
+    assert isinstance(result, dg.SkipReason) and "no source file" in result.skip_message
+    assert [automation.retry_delay_s(n) for n in (1, 2, 3, 8, 20)] == [0, 60, 120, 3600, 3600]
+
+
+def test_a_cursor_of_the_earlier_format_is_read_as_the_files_done(pap_copy, instance, monkeypatch):
+    import json
+
+    monkeypatch.setenv("RAW_DIR", str(pap_copy))
+    old_cursor = json.dumps(automation._signatures(), sort_keys=True)
+    result, _cursor = _evaluate(instance, old_cursor)
+    assert isinstance(result, dg.SkipReason) and "no source file" in result.skip_message
 
 
 def test_daily_schedule_runs_the_whole_graph_every_morning_in_paris():

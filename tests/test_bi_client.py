@@ -39,7 +39,10 @@ def test_readme_queries_through_sqlalchemy_read_only(engine):
         scorecard = con.execute(sa.text(queries["The scorecard of a programme"])).all()
         attainment = con.execute(sa.text(queries["The attainment of one measure across years"])).all()
         below = con.execute(sa.text(queries["Targets set below the last realisation"])).all()
-        assert con.execute(sa.text("select count(*) from marts.fct_indicator_value")).scalar() == FCT_INDICATOR_VALUE_TOTAL
+        assert (
+            con.execute(sa.text("select count(*) from marts.fct_indicator_value")).scalar()
+            == FCT_INDICATOR_VALUE_TOTAL
+        )
     assert [tuple(r) for r in scorecard] == [
         ("P129", 2021, 0, 0, 0, 0, None),
         ("P129", 2022, 0, 0, 0, 0, None),

@@ -1,6 +1,7 @@
 """Faults real machines inflict: the main job killed with SIGKILL in the middle of the dbt stage and
-of publishing, and a warehouse locked by another process. After a kill, the published marts still
-open and are the last good version; the next normal run succeeds with no row duplicated or lost."""
+of publishing, a warehouse locked by another process, a source file replaced by a cut download, a
+dbt model that fails. After each, the published marts still open and hold the last good version;
+the next normal run succeeds with no row duplicated or lost."""
 
 import os
 import shutil
@@ -13,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from .conftest import PROJECT_DIR, make_run
+from .conftest import CSV_FILE, PROJECT_DIR, RAW_DIR, make_run, truncate_with_garbage
 from .contract_numbers import FCT_INDICATOR_VALUE_TOTAL, TOTAL_CELLS
 
 GRAIN = {
@@ -31,7 +32,9 @@ def _snapshot(marts: Path) -> dict[str, list[tuple]]:
 def _assert_intact(data_dir: Path) -> None:
     """Contract numbers hold, every grain is unique, and the published file equals the warehouse."""
     with duckdb.connect(str(data_dir / "marts.duckdb"), read_only=True) as con:
-        assert con.execute("select count(*) from marts.fct_indicator_value").fetchone() == (FCT_INDICATOR_VALUE_TOTAL,)
+        assert con.execute("select count(*) from marts.fct_indicator_value").fetchone() == (
+            FCT_INDICATOR_VALUE_TOTAL,
+        )
         for table, grain in GRAIN.items():
             dupes = con.execute(
                 f"select count(*) from (select {grain} from marts.{table} group by all having count(*) > 1)"
@@ -39,7 +42,9 @@ def _assert_intact(data_dir: Path) -> None:
             assert dupes.fetchone() == (0,), table
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from raw.indicator_cell").fetchone() == (TOTAL_CELLS,)
-        assert con.execute("select count(*) from marts.fct_indicator_value").fetchone() == (FCT_INDICATOR_VALUE_TOTAL,)
+        assert con.execute("select count(*) from marts.fct_indicator_value").fetchone() == (
+            FCT_INDICATOR_VALUE_TOTAL,
+        )
 
 
 @pytest.fixture
@@ -88,8 +93,9 @@ def _kill_when(data_dir: Path, marker: str, delay_s: float, extra_env: dict[str,
 
 @pytest.fixture
 def raw_dir(data_dir) -> Path:
+    """RAW_DIR beside `data_dir`: a copy of raw/ (what `published` ran on)."""
     raw = data_dir.parent / "raw"
-    shutil.copytree(PROJECT_DIR / "raw", raw)
+    shutil.copytree(RAW_DIR, raw)
     return raw
 
 
@@ -134,3 +140,122 @@ def test_a_locked_warehouse_fails_the_run_in_bounded_time_naming_the_lock(data_d
     output = result.stdout + result.stderr
     assert f"is locked by process {holder.pid}" in output
     assert "waited 3 s" in output
+
+
+def _published_run_id(marts: Path) -> str:
+    with duckdb.connect(str(marts), read_only=True) as con:
+        return con.execute("select run_id from publication.info").fetchone()[0]
+
+
+def _dbt_target_folders() -> set[str]:
+    return {p.name for p in (PROJECT_DIR / "dbt_project" / "target").iterdir() if p.is_dir()}
+
+
+def test_a_cut_download_keeps_the_last_good_version_in_the_published_marts(data_dir, raw_dir):
+    """A good run, then the PLF 2025 file replaced by its first half and binary garbage: the next run
+    quarantines the new bytes (file and line), keeps PAP-2025 in the warehouse, republishes the marts
+    with its 11,880 values, and the final screen and the quality summary say which version stands."""
+    csv = raw_dir / "pap" / "2025" / CSV_FILE.name
+    truncate_with_garbage(csv)
+    folders_before = _dbt_target_folders()
+    first_run = _published_run_id(data_dir / "marts.duckdb")
+    started = time.time()
+
+    result = make_run(data_dir, raw_dir)
+
+    out = result.stdout
+    assert "succeeded" in out.split("=" * 78)[1], out[-3000:]
+    assert result.returncode != 0  # only the quarantine check fails (ERROR, not blocking)
+    assert "FAILED  raw/rejected_document · no_rejected_documents" in out
+    assert f"QUARANTINED pap/2025/{CSV_FILE.name}:1096: not a text file in UTF-8 or cp1252 (NUL bytes" in out
+    assert "the previous version stands: PAP-2025 (sha256 1dc40dcbc535" in out
+    marts = data_dir / "marts.duckdb"
+    assert _published_run_id(marts) != first_run  # published again by this run, still with PAP-2025
+    with duckdb.connect(str(marts), read_only=True) as con:
+        assert con.execute(
+            "select count(*) from marts.fct_indicator_value where document_id = 'PAP-2025'"
+        ).fetchone() == (11880,)
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute(
+            "select source_file, error_line, standing_document_id from raw.rejected_document"
+        ).fetchall() == [(f"pap/2025/{CSV_FILE.name}", 1096, "PAP-2025")]
+    summary = (data_dir / "reports" / "quality-summary.md").read_text(encoding="utf-8")
+    assert f"| pap/2025/{CSV_FILE.name} | 1096 |" in summary
+    assert "the previous version stands: PAP-2025" in summary
+    # dagster-dbt's target folder: the same one, run after run, none per invocation.
+    build = PROJECT_DIR / "dbt_project" / "target" / "dagster-build"
+    assert (build / "run_results.json").stat().st_mtime > started
+    assert _dbt_target_folders() == folders_before | {"dagster-build"}
+
+
+def _repo_copy(dest: Path) -> Path:
+    """The tracked files of the project (as they are in the working tree), for a run of its own."""
+    files = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=PROJECT_DIR, capture_output=True, check=True
+    ).stdout.split(b"\0")
+    for name in filter(None, (f.decode() for f in files)):
+        if name.startswith("raw/") or not (PROJECT_DIR / name).is_file():
+            continue
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(PROJECT_DIR / name, dest / name)
+    return dest
+
+
+def test_a_failing_dbt_model_records_the_others_names_itself_and_publishes_nothing(data_dir, raw_dir):
+    """One mart broken in a copy of the project: the run fails naming the model, the models built
+    before and beside it are recorded as materialized, and the published marts stay as they were."""
+    import dagster as dg
+
+    repo = _repo_copy(data_dir.parent / "repo")
+    model = repo / "dbt_project" / "models" / "marts" / "fct_target_revision.sql"
+    sql = model.read_text(encoding="utf-8")
+    assert sql.rstrip().endswith("from final")
+    model.write_text(sql.rstrip() + "\nwhere no_such_column is not null\n", encoding="utf-8")
+    before = _snapshot(data_dir / "marts.duckdb")
+    first_run = _published_run_id(data_dir / "marts.duckdb")
+    home = data_dir / "dagster_home_broken"
+    home.mkdir()
+    shutil.copyfile(PROJECT_DIR / "dagster.yaml", home / "dagster.yaml")
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DUCKDB_PATH", "MARTS_PATH", "REPORTS_DIR")},
+        "DATA_DIR": str(data_dir),
+        "RAW_DIR": str(raw_dir),
+        "DAGSTER_HOME": str(home),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "FAILED in" in result.stdout
+    assert (
+        "step warehouse_dbt_assets failed: dbt build: 1 node(s) failed: "
+        "model.lolf_performance.fct_target_revision (error): "
+    ) in result.stderr, result.stderr[-3000:]
+    assert "no_such_column" in result.stderr
+    # The copy's own dbt project ran (not the repository's), in its fixed target folder.
+    assert (repo / "dbt_project" / "target" / "dagster-build" / "run_results.json").exists()
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        [run] = instance.get_runs()
+        assert run.status == dg.DagsterRunStatus.FAILURE
+        materialized = {
+            entry.dagster_event.asset_key.to_user_string()
+            for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+        }
+        failures = [
+            entry.dagster_event
+            for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
+        ]
+    assert {"marts/fct_indicator_value", "marts/fct_target_attainment", "marts/dim_measure"} <= materialized
+    assert "marts/fct_target_revision" not in materialized
+    assert not {key for key in materialized if key.startswith("publish/")}
+    [failure] = failures
+    assert failure.step_key == "warehouse_dbt_assets"
+    assert "fct_target_revision" in failure.event_specific_data.error.message
+    assert _published_run_id(data_dir / "marts.duckdb") == first_run
+    assert _snapshot(data_dir / "marts.duckdb") == before

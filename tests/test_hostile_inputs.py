@@ -104,6 +104,7 @@ def raw_copy(tmp_path: Path) -> Path:
     shutil.copytree(RAW_DIR / "pap", target / "pap")
     return target
 
+
 # The hostile strings: HTML/JS, attribute breaking, CSV formulas (DDE), SQL, quotes and semicolons.
 SCRIPT = '<script>alert("xss")</script>'
 IMG = '"><img src=x onerror=alert(1)>'

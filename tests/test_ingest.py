@@ -10,7 +10,7 @@ import pytest
 from orchestration.lib.duckdb_io import WarehouseLockedError, connect, connection
 from orchestration.lib.ingest import ingest
 
-from .conftest import CSV_FILE, RAW_DIR, SEED_FILE
+from .conftest import CSV_FILE, RAW_DIR, SEED_FILE, truncate_with_garbage
 from .contract_numbers import RAP_RECORDS_WITHOUT_INDICATOR, SHIPPED_DOCUMENTS, SHIPPED_IDS, TOTAL_CELLS
 
 
@@ -227,6 +227,49 @@ def test_removed_file_takes_its_rows(raw_copy, tmp_path):
     assert q(db, "select distinct document_id from raw.indicator_cell order by 1") == [
         (doc,) for doc in SHIPPED_IDS if doc != "PAP-2025"
     ]
+
+
+def test_a_changed_file_that_fails_to_read_keeps_its_previous_version(pap_copy, tmp_path):
+    """New bytes that cannot be read are quarantined; the version loaded before stands (rows kept,
+    the quarantine names it), run after run; deleting the file still takes its rows out."""
+    db = tmp_path / "w.duckdb"
+    _load(pap_copy, db)
+    before = _snapshot(db)
+    csv = pap_copy / "pap" / "2025" / CSV_FILE.name
+    truncate_with_garbage(csv)
+    for _ in range(2):  # the second run meets the same bytes: same verdict, still standing
+        report = _load(pap_copy, db)
+        assert report.loaded == [] and report.removed == [] and report.standing == ["PAP-2025"]
+        [r] = report.rejected
+        assert r.error.startswith(f"pap/2025/{CSV_FILE.name}:{r.error_line}: ") and r.error_line > 1
+        assert (r.standing_document_id, r.standing_sha256) == ("PAP-2025", before["source_document"][1][7])
+        assert r.outcome.startswith("the previous version stands: PAP-2025 (sha256 1dc40dcbc535")
+        assert _snapshot(db) == before
+        assert q(
+            db,
+            "select source_file, error_line, sha256, standing_document_id, standing_sha256 "
+            "from raw.rejected_document",
+        ) == [(r.source_file, r.error_line, r.sha256, "PAP-2025", r.standing_sha256)]
+    csv.unlink()  # a deliberate act: the document goes
+    report = _load(pap_copy, db)
+    assert report.removed == ["PAP-2025"] and report.rejected == [] and report.standing == []
+    assert q(db, "select distinct document_id from raw.indicator_cell") == [("PAP-2024-P352",)]
+    assert q(db, "select count(*) from raw.rejected_document") == [(0,)]
+
+
+def test_a_warehouse_from_before_the_standing_columns_is_migrated(pap_copy, tmp_path):
+    db = tmp_path / "w.duckdb"
+    with connection(db) as con:  # raw.rejected_document as first shipped
+        con.execute(
+            "create schema raw; create table raw.rejected_document (source_file varchar primary key, "
+            "document_id varchar, sha256 varchar, error_line integer, error varchar not null, "
+            "rejected_at timestamptz not null)"
+        )
+    _load(pap_copy, db)
+    truncate_with_garbage(pap_copy / "pap" / "2025" / CSV_FILE.name)
+    report = _load(pap_copy, db)
+    assert report.standing == ["PAP-2025"]
+    assert q(db, "select standing_document_id from raw.rejected_document") == [("PAP-2025",)]
 
 
 def test_only_limits_the_run_to_the_named_files(raw_copy, tmp_path):

@@ -21,7 +21,9 @@ def test_the_run_succeeds_with_no_failed_error_check(published):
 
 def test_contract_numbers_in_the_warehouse(published):
     with duckdb.connect(str(published / "warehouse.duckdb"), read_only=True) as con:
-        assert con.execute("select count(*) from marts.fct_indicator_value").fetchone() == (FCT_INDICATOR_VALUE_TOTAL,)
+        assert con.execute("select count(*) from marts.fct_indicator_value").fetchone() == (
+            FCT_INDICATOR_VALUE_TOTAL,
+        )
         assert con.execute(
             "select attainment_status, target_value, target_document_id, realisation_value, realisation_document_id "
             "from marts.fct_target_attainment where measure_key = '30157' and year = 2023"

@@ -49,7 +49,9 @@ def test_broken_file_fails_a_check_and_the_good_files_still_land(dbt_manifest, r
     assert evaluation.severity == dg.AssetCheckSeverity.ERROR
     assert "pap/2023/p352_cut.txt:" in evaluation.description
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("select count(*) from marts.fct_indicator_value").fetchone() == (FCT_INDICATOR_VALUE_TOTAL,)
+        assert con.execute("select count(*) from marts.fct_indicator_value").fetchone() == (
+            FCT_INDICATOR_VALUE_TOTAL,
+        )
         assert con.execute("select source_file from raw.rejected_document").fetchall() == [
             ("pap/2023/p352_cut.txt",)
         ]

@@ -6,9 +6,12 @@ document type and vintage; the content must agree.
 
 The load is incremental and idempotent: a file whose path and sha256 are already loaded is not
 parsed again; a changed file replaces its document (delete + insert in one transaction, so a killed
-run leaves either the old or the new version); a file gone from RAW_DIR takes its rows with it.
+run leaves either the old or the new version); a file gone from RAW_DIR takes its rows with it
+(deleting a file is a deliberate act).
 A file that cannot be read is quarantined in `raw.rejected_document` with the error, file and
-line, and the other files still land.
+line, and the other files still land. When that file had been loaded before, the last good version
+stands: its rows stay in the raw schema (so in the marts) and the quarantine row names it
+(`standing_document_id`, `standing_sha256`): new bytes that fail to read never erase a document.
 """
 
 import hashlib
@@ -136,6 +139,16 @@ alter table raw.source_document add column if not exists reader_version integer;
 # version are read again, so an unchanged file never keeps the rows of an older reader.
 READER_VERSION = 3
 
+# Columns added to `raw.rejected_document` after RAW_DDL was first shipped: a warehouse created
+# before has the table without them (CREATE TABLE IF NOT EXISTS leaves it as it is).
+REJECTION_MIGRATIONS = """
+alter table raw.rejected_document add column if not exists standing_document_id varchar;
+alter table raw.rejected_document add column if not exists standing_sha256 varchar;
+"""
+REJECTION_COLUMNS = (
+    "source_file document_id sha256 error_line error rejected_at standing_document_id standing_sha256"
+).split()
+
 CELL_COLUMNS = (
     "document_id source_file source_line record_number column_position programme_code programme_label "
     "mission_code mission_label budget_type sector_type objective_code objective_number objective_label "
@@ -165,6 +178,21 @@ class Rejection:
     error_line: int | None = None
     sha256: str | None = None
     document_id: str | None = None
+    # The version loaded from this file before, which stays in the warehouse (None: nothing of the
+    # file is loaded).
+    standing_document_id: str | None = None
+    standing_sha256: str | None = None
+
+    @property
+    def outcome(self) -> str:
+        """What the warehouse holds for this file, for people: which version stands, if any."""
+        return standing_outcome(self.standing_document_id, self.standing_sha256)
+
+
+def standing_outcome(document_id: str | None, sha256: str | None) -> str:
+    if document_id is None:
+        return "nothing of this file is in the warehouse"
+    return f"the previous version stands: {document_id} (sha256 {(sha256 or '?')[:12]}…)"
 
 
 @dataclass
@@ -172,6 +200,8 @@ class IngestReport:
     loaded: list[str] = field(default_factory=list)  # document ids (re)loaded by this run
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    # documents kept at their previous version because their file's new bytes were rejected
+    standing: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     cells_loaded: int = 0
     bytes_parsed: int = 0
@@ -182,6 +212,7 @@ class IngestReport:
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(RAW_DDL)
     con.execute(RAW_MIGRATIONS)
+    con.execute(REJECTION_MIGRATIONS)
 
 
 def discover(raw_dir: Path) -> tuple[list[SourceFile], list[Rejection]]:
@@ -438,7 +469,9 @@ def ingest(
     loaded_by_file = {source_file: (doc_id, sha) for doc_id, (source_file, sha) in loaded.items()}
     previously_rejected = {
         row[0]: row
-        for row in con.execute("select * exclude (rejected_at) from raw.rejected_document").fetchall()
+        for row in con.execute(
+            "select source_file, document_id, sha256, error_line, error from raw.rejected_document"
+        ).fetchall()
     }
 
     # document_id -> the file that provides it. A document stays with the file that already provides
@@ -453,9 +486,10 @@ def ingest(
     except BaseException:
         batch.rollback()
         raise
-    # Whatever was loaded before and is neither reloaded nor unchanged now (file gone, now broken,
-    # or now claiming another id) leaves the raw schema: it reflects RAW_DIR as it is.
-    kept = set(report.loaded) | set(report.unchanged)
+    # Whatever was loaded before and is neither reloaded, unchanged nor standing now (file gone, or
+    # now read as another document id) leaves the raw schema. A file whose new bytes were rejected
+    # keeps its previous version (`standing`): only deleting the file takes a document out.
+    kept = set(report.loaded) | set(report.unchanged) | set(report.standing)
     for doc_id, (source_file, _sha) in loaded.items():
         in_scope = only_set is None or source_file in only_set
         if in_scope and doc_id not in kept:
@@ -480,15 +514,23 @@ def _scan(
 ) -> None:
     """Read, hash and parse each file that changed; queue what is good, record what is not."""
     for source in files:
+        known = loaded_by_file.get(source.relpath)
+
+        def reject(rejection: Rejection, known=known) -> None:
+            # New bytes that fail to read never erase the version loaded before: it stands.
+            if known is not None and claimed.get(known[0]) == rejection.source_file:
+                rejection.standing_document_id, rejection.standing_sha256 = known
+                report.standing.append(known[0])
+            report.rejected.append(rejection)
+
         try:
             if source.path.stat().st_size > MAX_FILE_BYTES:
                 raise SourceFormatError(source.relpath, None, f"file larger than {MAX_FILE_BYTES} bytes")
             data = source.path.read_bytes()
         except (OSError, SourceFormatError) as exc:
-            report.rejected.append(Rejection(source.relpath, f"{source.relpath}: {exc}"))
+            reject(Rejection(source.relpath, f"{source.relpath}: {exc}"))
             continue
         sha = _sha256(data)
-        known = loaded_by_file.get(source.relpath)
         if known and known[1] == sha:
             report.unchanged.append(known[0])
             continue
@@ -496,22 +538,22 @@ def _scan(
         if previous is not None and previous[2] == sha:
             # Same bytes as last time: the verdict cannot change, but it must stay visible.
             _file, document_id, _sha, line, error = previous
-            report.rejected.append(Rejection(source.relpath, error, line, sha, document_id))
+            reject(Rejection(source.relpath, error, line, sha, document_id))
             continue
         try:
             doc = parse_source(source, data)
         except SourceFormatError as exc:
             where = f"{source.relpath}:{exc.line}" if exc.line is not None else source.relpath
-            report.rejected.append(Rejection(source.relpath, f"{where}: {exc.message}", exc.line, sha))
+            reject(Rejection(source.relpath, f"{where}: {exc.message}", exc.line, sha))
             continue
         document_id = document_id_for(source, doc)
         if not doc.cells:  # a header alone (a cut download) would replace a document by nothing
             message = "no indicator cell in the file (empty or truncated export?)"
-            report.rejected.append(Rejection(source.relpath, f"{source.relpath}: {message}", None, sha))
+            reject(Rejection(source.relpath, f"{source.relpath}: {message}", None, sha))
             continue
         holder = claimed.get(document_id)
         if holder is not None and holder != source.relpath:
-            report.rejected.append(
+            reject(
                 Rejection(
                     source.relpath,
                     f"{source.relpath}: duplicate document {document_id}: already provided by {holder}",
@@ -556,8 +598,18 @@ def _write(
             )
         for r in report.rejected:
             con.execute(
-                "insert or replace into raw.rejected_document values (?, ?, ?, ?, ?, ?)",
-                [r.source_file, r.document_id, r.sha256, r.error_line, r.error, now],
+                f"insert or replace into raw.rejected_document ({', '.join(REJECTION_COLUMNS)}) "
+                f"values ({', '.join('?' * len(REJECTION_COLUMNS))})",
+                [
+                    r.source_file,
+                    r.document_id,
+                    r.sha256,
+                    r.error_line,
+                    r.error,
+                    now,
+                    r.standing_document_id,
+                    r.standing_sha256,
+                ],
             )
         con.execute("commit")
         batch.in_transaction = False
@@ -582,7 +634,7 @@ def main(argv: list[str] | None = None) -> int:
         report = ingest(con, raw_dir)
     print(f"loaded {len(report.loaded)}, unchanged {len(report.unchanged)}, removed {len(report.removed)}")
     for r in report.rejected:
-        print(f"REJECTED {r.error}")
+        print(f"REJECTED {r.error} ({r.outcome})")
     return 1 if report.rejected else 0
 
 

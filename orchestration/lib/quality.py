@@ -736,8 +736,46 @@ def stored_results(reports_dir: Path | None = None) -> dict[str, SuiteResult]:
 # --------------------------------------------------------------------------------------------
 
 
-def summary(results: dict[str, SuiteResult], run_id: str | None = None) -> dict[str, Any]:
-    """The content of quality-summary.json (and .md): every rule of every suite."""
+def quarantined_files(warehouse: Path, lock_timeout_s: float = 30.0) -> list[dict[str, Any]]:
+    """The files of `raw.rejected_document`, each with the version that stands in the warehouse."""
+    from orchestration.lib.ingest import standing_outcome
+
+    if not warehouse.exists():
+        return []
+    with connection(warehouse, read_only=True, timeout_s=lock_timeout_s) as con:
+        columns = {
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = 'raw' and table_name = 'rejected_document'"
+            ).fetchall()
+        }
+        if not columns:
+            return []
+        standing = "standing_document_id, standing_sha256" if "standing_sha256" in columns else "null, null"
+        rows = con.execute(
+            f"select source_file, error_line, error, {standing} from raw.rejected_document order by 1"
+        ).fetchall()
+    return [
+        {
+            "file": file,
+            "line": line,
+            "error": error,
+            "standing_document_id": doc,
+            "standing_sha256": sha,
+            "in_the_warehouse": standing_outcome(doc, sha),
+        }
+        for file, line, error, doc, sha in rows
+    ]
+
+
+def summary(
+    results: dict[str, SuiteResult],
+    run_id: str | None = None,
+    quarantined: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The content of quality-summary.json (and .md): every rule of every suite, and the source
+    files in quarantine with the version of each that stands."""
     exceptions = load_exceptions()
     known_rules = {r.rule for res in results.values() for r in res.rules}
     all_rules = _rules_in_suite_files()
@@ -784,7 +822,12 @@ def summary(results: dict[str, SuiteResult], run_id: str | None = None) -> dict[
             "exceptions": len(exceptions),
             "exceptions_matching": len(accepted),
             "exceptions_stale": len(stale) + len(unknown),
+            "files_quarantined": len(quarantined or []),
+            "files_quarantined_previous_version_stands": sum(
+                q["standing_document_id"] is not None for q in quarantined or []
+            ),
         },
+        "quarantined_files": quarantined,
         "suites": suites,
         "rules": rules,
         "exceptions_applied": accepted,
@@ -828,6 +871,25 @@ def rules_table(rules: list[dict[str, Any]]) -> str:
     )
 
 
+def _quarantine_section(quarantined: list[dict[str, Any]] | None) -> list[str]:
+    out = ["## Quarantined source files", ""]
+    if quarantined is None:
+        return [*out, "(not looked at: no warehouse given)", ""]
+    if not quarantined:
+        return [*out, "(none: every source file was read)", ""]
+    return [
+        *out,
+        "Files of RAW_DIR that could not be read (the other files landed). A changed file that fails "
+        "to read keeps its previous version in the warehouse and in the published marts.",
+        "",
+        md_table(
+            ["file", "line", "error", "in the warehouse"],
+            [[q["file"], q["line"], q["error"], q["in_the_warehouse"]] for q in quarantined],
+        ),
+        "",
+    ]
+
+
 def summary_markdown(data: dict[str, Any]) -> str:
     c = data["counts"]
     verdict = {
@@ -849,6 +911,7 @@ def summary_markdown(data: dict[str, Any]) -> str:
         "`expectations/exceptions.csv` (see expectations/README.md). Full detail per expectation: Data Docs, "
         f"`{data['data_docs']}` (open it in a browser).",
         "",
+        *_quarantine_section(data.get("quarantined_files")),
         "## Suites",
         "",
         md_table(
@@ -932,14 +995,18 @@ def write_reports(
     run_id: str | None = None,
     reports_dir: Path | None = None,
     data_docs: bool = True,
+    warehouse: Path | None = None,
+    lock_timeout_s: float = 30.0,
     history: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """quality-summary.{md,json} from the stored results (or `results`), then the Data Docs.
-    `history`: the sections of `history_review` (measure matching, verdicts against the official ones)."""
+    """quality-summary.{md,json} from the stored results (or `results`), then the Data Docs. With
+    `warehouse`, the summary lists the quarantined source files too; `history`: the sections of
+    `history_review` (measure matching, verdicts against the official ones)."""
     reports_dir = (reports_dir or load_settings().reports_dir).resolve()
     reports_dir.mkdir(parents=True, exist_ok=True)
     results = stored_results(reports_dir) if results is None else results
-    data = summary(results, run_id)
+    quarantined = quarantined_files(warehouse, lock_timeout_s) if warehouse is not None else None
+    data = summary(results, run_id, quarantined)
     if history:
         data["history"] = history
     timings: dict[str, float] = {}
@@ -998,7 +1065,7 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = run_suite(name, db, run_id="cli")
         except duckdb.CatalogException as exc:
             print(f"{name}: not run ({str(exc).splitlines()[0]})")
-    data = write_reports(run_id="cli")
+    data = write_reports(run_id="cli", warehouse=db)
     for r in data["rules"]:
         print(
             f"{r['suite']:<22} {r['rule']:<34} {r['severity']:<5} {r['status']:<23} {r['evaluated']:>7} {r['unexpected']:>5} {r['accepted']:>5}"

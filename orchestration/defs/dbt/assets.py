@@ -7,7 +7,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration.defs.dbt.project import dbt_project
+from orchestration.defs.dbt.project import dbt_project, invocation_target
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib.markdown import md_table
 
@@ -43,10 +43,56 @@ def warehouse_dbt_assets(
 ):
     warehouse.point_dbt_here()
     # Unit tests check the SQL logic on fixtures; they run in `make test`, not in production.
-    events = list(dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream())
+    # raise_on_error=False: a failed model or test must not lose the events of the nodes that were
+    # built; the step fails after they are recorded (below), so nothing downstream publishes.
+    invocation = dbt.cli(
+        ["build", "--exclude-resource-type", "unit_test"],
+        context=context,
+        raise_on_error=False,
+        target_path=invocation_target("build"),
+    )
+    events = list(invocation.stream())
     # Row counts and a preview for the UI, read once dbt has released the file (dagster-dbt's own
     # fetch_row_counts would open the warehouse while dbt still holds DuckDB's lock).
     yield from _with_table_metadata(events, warehouse)
+    if not invocation.is_successful():
+        raise build_failure(invocation)
+
+
+FAILED_STATUSES = ("error", "fail", "runtime error")
+
+
+def build_failure(invocation) -> dg.Failure:
+    """A step failure naming the dbt nodes that failed (run_results.json), and those skipped."""
+    error = invocation.get_error()
+    try:
+        results = invocation.get_artifact("run_results.json")["results"]
+    except (OSError, ValueError, KeyError):  # dbt died before writing it: its own error says why
+        results = []
+    failed = [r for r in results if r.get("status") in FAILED_STATUSES]
+    skipped = [r["unique_id"] for r in results if r.get("status") == "skipped"]
+    if not failed:
+        return dg.Failure(
+            description=f"dbt build failed: {getattr(error, 'description', None) or error}",
+            metadata={"dbt_log": dg.MetadataValue.path(str(invocation.target_path / "dbt.log"))},
+        )
+    lines = [
+        f"{r['unique_id']} ({r['status']}): {' '.join(str(r.get('message') or '').split())[:300]}"
+        for r in failed
+    ]
+    description = f"dbt build: {len(failed)} node(s) failed: " + "; ".join(lines)
+    if skipped:
+        shown = ", ".join(skipped[:5]) + (", …" if len(skipped) > 5 else "")
+        description += f". Skipped because of them: {len(skipped)} node(s) ({shown})"
+    return dg.Failure(
+        description=description,
+        metadata={
+            "failed_nodes": dg.MetadataValue.json([r["unique_id"] for r in failed]),
+            "skipped_nodes": dg.MetadataValue.json(skipped),
+            "dbt_log": dg.MetadataValue.path(str(invocation.target_path / "dbt.log")),
+        },
+        allow_retries=False,
+    )
 
 
 def _with_table_metadata(events: list, warehouse: WarehouseResource):

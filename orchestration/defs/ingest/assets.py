@@ -19,7 +19,10 @@ RAW_TABLES = {
         "Source records that yield no cell, with file, line and why (a programme without a "
         "performance section; a 'Valeur cible' whose 'Année cible' is not one year)."
     ),
-    "rejected_document": "Quarantine: files that could not be read, with the error, file and line.",
+    "rejected_document": (
+        "Quarantine: files that could not be read, with the error, file and line, and the version "
+        "loaded before that still stands (standing_document_id, standing_sha256), if any."
+    ),
 }
 
 
@@ -46,7 +49,11 @@ class IngestConfig(dg.Config):
         dg.AssetCheckSpec(
             "no_rejected_documents",
             asset=["raw", "rejected_document"],
-            description="Fails when a source file was quarantined (the other files still land).",
+            description=(
+                "Fails when a source file was quarantined (the other files still land). A changed "
+                "file that fails to read keeps its previous version in the warehouse and the marts: "
+                "the description says which version stands."
+            ),
         ),
         dg.AssetCheckSpec(
             "no_unparsed_cells",
@@ -98,6 +105,8 @@ def raw_sources(context: dg.AssetExecutionContext, config: IngestConfig, warehou
             "write_seconds": round(report.write_s, 3),
             "unchanged": len(report.unchanged),
             "removed": report.removed[:50],
+            # documents kept at their last good version: their file's new bytes were quarantined
+            "standing": report.standing[:50],
             "documents": dg.MetadataValue.md(
                 md_table(["document", "type", "vintage", "file", "records", "cells"], documents)
             ),
@@ -126,20 +135,24 @@ def raw_sources(context: dg.AssetExecutionContext, config: IngestConfig, warehou
         asset_key=["raw", "rejected_document"],
         metadata={"dagster/row_count": counts["rejected_document"]},
     )
-    rejected_rows = [(r.source_file, r.error_line, r.error) for r in report.rejected]
+    rejected_rows = [(r.source_file, r.error_line, r.error, r.outcome) for r in report.rejected]
     yield dg.AssetCheckResult(
         check_name="no_rejected_documents",
         asset_key=["raw", "rejected_document"],
         passed=not report.rejected,
         severity=dg.AssetCheckSeverity.ERROR,
         description=(
-            f"{len(report.rejected)} file(s) quarantined: " + "; ".join(r.error for r in report.rejected[:5])
+            f"{len(report.rejected)} file(s) quarantined: "
+            + "; ".join(f"{r.error} ({r.outcome})" for r in report.rejected[:5])
             if report.rejected
             else "every source file was read"
         ),
         metadata={
             "rejected": len(report.rejected),
-            "rejections": dg.MetadataValue.md(md_table(["file", "line", "error"], rejected_rows)),
+            "standing": report.standing[:50],
+            "rejections": dg.MetadataValue.md(
+                md_table(["file", "line", "error", "in the warehouse"], rejected_rows)
+            ),
         },
     )
     yield dg.AssetCheckResult(
@@ -160,7 +173,7 @@ def raw_sources(context: dg.AssetExecutionContext, config: IngestConfig, warehou
 def _log_report(context: dg.AssetExecutionContext, report: IngestReport) -> None:
     context.log.info(
         f"loaded {len(report.loaded)} document(s) {report.loaded}, unchanged {len(report.unchanged)}, "
-        f"removed {report.removed}"
+        f"removed {report.removed}, standing at their previous version {report.standing}"
     )
     for r in report.rejected:
-        context.log.error(f"QUARANTINED {r.error}")
+        context.log.error(f"QUARANTINED {r.error} ({r.outcome})")

@@ -7,6 +7,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.defs.dbt.assets import warehouse_dbt_assets
+from orchestration.defs.dbt.project import invocation_target
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib.publish import export_parquet, publish_marts
 from orchestration.lib.settings import load_settings
@@ -88,7 +89,9 @@ def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: 
             metadata={"site": dg.MetadataValue.path(str(out / "index.html")), "regenerated": False}
         )
     warehouse.point_dbt_here()
-    invocation = dbt.cli(["docs", "generate", "--static"], manifest=None).wait()
+    invocation = dbt.cli(
+        ["docs", "generate", "--static"], manifest=None, target_path=invocation_target("docs")
+    ).wait()
     site = Path(invocation.target_path) / "static_index.html"
     out.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(site, out / "index.html")

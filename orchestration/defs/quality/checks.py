@@ -102,7 +102,11 @@ def _make_check(suite: quality.SuiteSpec) -> dg.AssetChecksDefinition:
         )
         # The summary always; the Data Docs (about 1 s) only when this failure skips quality_report.
         data = quality.write_reports(
-            run_id=context.run.run_id, reports_dir=reports_dir, data_docs=bool(result.failed_errors)
+            run_id=context.run.run_id,
+            reports_dir=reports_dir,
+            data_docs=bool(result.failed_errors),
+            warehouse=warehouse.path,
+            lock_timeout_s=warehouse.lock_timeout_s,
         )
         context.log.info(
             f"{suite.name}: {result.totals()} in {result.timings_s}; reports {data['timings_s']}"
@@ -145,7 +149,14 @@ def quality_report(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     with warehouse.connect(read_only=True) as con:
         history = history_review.history_review(con)
         review_files = history_review.write_review_files(con, reports_dir)
-    data = quality.write_reports(stored, run_id=run_id, reports_dir=reports_dir, history=history)
+    data = quality.write_reports(
+        stored,
+        run_id=run_id,
+        reports_dir=reports_dir,
+        warehouse=warehouse.path,
+        lock_timeout_s=warehouse.lock_timeout_s,
+        history=history,
+    )
     c = data["counts"]
     agreement = history.get("agreement", {})
     return dg.MaterializeResult(
@@ -157,6 +168,8 @@ def quality_report(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             "rules_passed_with_exceptions": c["rules_passed_with_exceptions"],
             "exceptions_matching": c["exceptions_matching"],
             "exceptions_stale": c["exceptions_stale"],
+            "files_quarantined": c["files_quarantined"],
+            "files_quarantined_previous_version_stands": c["files_quarantined_previous_version_stands"],
             "rule_table": dg.MetadataValue.md(quality.rules_table(data["rules"])),
             "timings_s": dg.MetadataValue.json(data["timings_s"]),
             "verdicts_both_assessed": agreement.get("both_assessed", 0),
