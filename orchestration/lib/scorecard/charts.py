@@ -342,7 +342,7 @@ def rate_chart(name: str, subject: str, years: list[int], rates: dict[int, dict]
     `years` are every year of the marts (gaps included on the axis, so charts compare); `rates` are
     rows of an rpt model with targets_assessed, met, share_met and the official counts."""
     span = list(range(min(years), max(years) + 1)) if years else []
-    axes = _Axes(RATE_W, RATE_H, RATE_PAD, span or [0])
+    axes = _Axes(RATE_W, RATE_H, RATE_PAD, span)
     axes.y_min, axes.y_max, axes.inset = 0.0, 1.0, 0
     assessed = {y for y, r in rates.items() if r["share_met"] is not None}
     chart = RateChart(
