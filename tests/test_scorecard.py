@@ -1,11 +1,13 @@
 """The HTML scorecard, rendered from marts built from the shipped sources, then opened in a real browser.
 
-One pipeline build serves every test (dbt alone costs ~45 s here): the shipped sources, copied, with
-one hostile label planted in the Farandole document (measure and indicator 1.2 of P352, in both places
-the document prints it). The P129 checks and the page counts are unaffected by that label.
+One pipeline build serves every test (the shipped PAP and RAP sources, ingested, then the dbt models):
+the sources are copied with one hostile label planted in the Farandole document (measure and
+indicator 1.2 of P352, in both places the document prints it). Every figure a test expects is read
+from the marts of that build (`rpt_attainment_rate`, `fct_target_attainment`, …), never typed in: the
+pages must show what the marts hold.
 """
 
-import html
+import ast
 import os
 import re
 import shutil
@@ -18,13 +20,16 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
+import markupsafe
 import numpy as np
 import pytest
 
+from orchestration.lib import scorecard
 from orchestration.lib.duckdb_io import connection
 from orchestration.lib.ingest import ingest
 from orchestration.lib.publish import publish_marts
 from orchestration.lib.scorecard import render_scorecard
+from orchestration.lib.scorecard.pages import ENV
 from orchestration.lib.settings import DBT_PROJECT_DIR, load_settings
 
 from .conftest import RAW_DIR, SEED_FILE
@@ -33,6 +38,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 FAST_LABEL = "Nombre de produits accompagnés par le FAST"
 HOSTILE = """<script>alert(1)</script> & "quotes" =cmd|' /C calc'!A0"""
 REAL_BLUE = (9, 105, 218)  # --real in the page CSS: the realisation line and dots
+OFFICIAL_PURPLE = (130, 80, 223)  # --official: the official rate's diamonds
+DOCUMENTS = ["PAP-2024-P352", "PAP-2025", "RAP-2012", "RAP-2013", "RAP-2014", "RAP-2016", "RAP-2017"]
 
 
 # --- fixtures --------------------------------------------------------------------------------------
@@ -57,7 +64,7 @@ def built(tmp_path_factory) -> dict:
     warehouse = root / "warehouse.duckdb"
     with connection(warehouse) as con:
         report = ingest(con, raw)
-    assert sorted(report.loaded) == ["PAP-2024-P352", "PAP-2025"] and not report.rejected
+    assert sorted(report.loaded) == DOCUMENTS and not report.rejected
 
     # Models and seeds only: the data tests are the business of the dbt and quality test modules.
     proc = subprocess.run(
@@ -71,7 +78,7 @@ def built(tmp_path_factory) -> dict:
             "--resource-type",
             "seed",
             "--threads",
-            "4",
+            "2",
             "--target-path",
             str(root / "dbt_target"),
             "--log-path",
@@ -137,36 +144,105 @@ def _article(page: str, measure_key: str) -> str:
 
 
 class _Dom(HTMLParser):
-    """svg.chart elements and the data marks drawn in each; script elements; body attributes."""
+    """svg.chart elements and the data marks drawn in each; svg.rate-chart elements and their marks
+    (with attributes); script elements; body attributes; text; every attribute value."""
 
     MARKS = ("polyline", "circle", "path")
 
     def __init__(self) -> None:
         super().__init__()
         self.charts: dict[str, int] = {}
+        self.rate_charts: dict[str, list[tuple[str, dict]]] = {}
         self.scripts = 0
         self.body: dict[str, str | None] = {}
         self.text: list[str] = []
+        self.attributes: list[str] = []
         self._chart: str | None = None
+        self._rate: str | None = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        self.attributes += [v for _, v in attrs if v]
+        classes = (a.get("class") or "").split()
         if tag == "script":
             self.scripts += 1
         elif tag == "body":
             self.body = a
-        elif tag == "svg" and "chart" in (a.get("class") or "").split():
+        elif tag == "svg" and "chart" in classes:
             self._chart = a.get("data-measure") or ""
             self.charts[self._chart] = 0
+        elif tag == "svg" and "rate-chart" in classes:
+            self._rate = a.get("data-rate") or ""
+            self.rate_charts[self._rate] = []
         elif self._chart is not None and tag in self.MARKS:
             self.charts[self._chart] += 1
+        elif self._rate is not None:
+            self.rate_charts[self._rate].append((tag, a))
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag):
         if tag == "svg":
-            self._chart = None
+            self._chart = self._rate = None
 
     def handle_data(self, data):
         self.text.append(data)
+
+
+class _RateTables(HTMLParser):
+    """table.rates: caption -> {row header: {year: (cell attributes, cell text)}}."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, dict[str, dict[int, tuple[dict, str]]]] = {}
+        self._table: dict | None = None
+        self._caption: str | None = None
+        self._years: list[int] = []
+        self._row: list[tuple[dict, str]] | None = None
+        self._cell: list | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table" and "rates" in (a.get("class") or "").split():
+            self._table, self._caption, self._years = {}, "", []
+        elif self._table is None:
+            return
+        elif tag == "caption":
+            self._cell = [a, ""]
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._cell = [a, ""]
+
+    def handle_endtag(self, tag):
+        if self._table is None:
+            return
+        if tag == "caption":
+            self._caption, self._cell = self._cell[1].strip(), None
+        elif tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append((self._cell[0], self._cell[1].strip()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            head, *cells = self._row
+            if head[1] == "Year":
+                self._years = [int(text) for _, text in cells]
+            else:
+                self._table[head[1]] = dict(zip(self._years, cells, strict=True))
+            self._row = None
+        elif tag == "table":
+            self.tables[self._caption] = self._table
+            self._table = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell[1] += data
+
+
+def _rate_tables(text: str) -> dict[str, dict[str, dict[int, tuple[dict, str]]]]:
+    parser = _RateTables()
+    parser.feed(text)
+    return parser.tables
 
 
 def _dom(text: str) -> _Dom:
@@ -222,34 +298,219 @@ def _png_rgb(path: Path) -> np.ndarray:
     return out.reshape(height, width, bpp)[:, :, :3]
 
 
+# --- reading the marts the pages were rendered from ------------------------------------------------
+
+
+def _query(rendered: dict, sql: str, params: list | None = None) -> list[dict]:
+    with duckdb.connect(str(rendered["marts"]), read_only=True) as con:
+        cursor = con.execute(sql, params or [])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _mission_page(code: str | None) -> str:
+    return f"mission-{code}.html" if code else "mission-none.html"
+
+
+def _pct(share: float) -> str:
+    return f"{round(share * 100)}\u00a0%"
+
+
+def _share_row(table: dict) -> dict[int, tuple[dict, str]]:
+    return table["taux d'atteinte, ours"]
+
+
 # --- the report ------------------------------------------------------------------------------------
 
 
-def test_one_page_per_programme_and_an_index_linking_them(rendered):
-    with duckdb.connect(str(rendered["marts"]), read_only=True) as con:
-        programmes = [r[0] for r in con.execute("select programme_code from dim_programme").fetchall()]
-        measures = con.execute("select count(*) from dim_measure").fetchone()[0]
-        missions = con.execute(
-            "select count(distinct coalesce(mission_code, '?')) from dim_measure where programme_code is null"
-        ).fetchone()[0]
+def test_one_page_per_programme_and_per_mission_and_an_index_linking_them(rendered):
+    programmes = [r["programme_code"] for r in _query(rendered, "select programme_code from dim_programme")]
+    measures = _query(rendered, "select count(*) as n from dim_measure")[0]["n"]
+    missions = {
+        r["mission_code"]
+        for r in _query(
+            rendered,
+            "select mission_code from dim_programme union "
+            "select mission_code from dim_measure where programme_code is null",
+        )
+    }
+    with_rates = _query(rendered, "select count(distinct programme_code) as n from rpt_attainment_rate")[0][
+        "n"
+    ]
     counts = rendered["counts"]
-    assert len(programmes) == 145
-    assert counts["pages"] == 145
-    assert counts["measures"] == measures == 1988  # every measure on exactly one page
-    assert counts["mission_pages"] == missions
+    assert len(programmes) == counts["pages"] == len(set(programmes))
+    assert counts["mission_pages"] == len(missions)
+    assert counts["measures"] == measures  # every measure on exactly one page
     assert 0 < counts["charts"] <= measures
-    pages = sorted(p.name for p in rendered["out"].glob("P*.html"))
-    assert pages == sorted(f"{code}.html" for code in programmes)
-    assert len(list(rendered["out"].glob("mission-*.html"))) == missions
+    assert counts["rate_charts"] == with_rates + len(missions) + 1  # programmes, missions, index
+    out = rendered["out"]
+    assert sorted(p.name for p in out.glob("P*.html")) == sorted(f"{code}.html" for code in programmes)
+    assert sorted(p.name for p in out.glob("mission-*.html")) == sorted(_mission_page(c) for c in missions)
     index = _page(rendered, "index.html")
-    for code in programmes:
-        assert f'href="{code}.html"' in index
-    # The measures of the pages add up to the measures of the marts.
+    for name in [f"{code}.html" for code in programmes] + [_mission_page(c) for c in missions]:
+        assert f'href="{name}"' in index, name
     on_pages = sum(
-        len(re.findall(r'<article class="measure"', p.read_text(encoding="utf-8")))
-        for p in rendered["out"].glob("*.html")
+        len(re.findall(r'<article class="measure"', p.read_text("utf-8"))) for p in out.glob("*.html")
     )
     assert on_pages == measures
+
+
+def test_index_covers_every_year_with_our_rate_beside_the_official_one(rendered):
+    years = [
+        r["year"] for r in _query(rendered, "select distinct year from fct_target_attainment order by 1")
+    ]
+    assert years[0] <= 2010 and years[-1] >= 2027 and {2012, 2013, 2014, 2016, 2017} <= set(years)
+    index = _page(rendered, "index.html")
+    table = _rate_tables(index)["Every programme together, per year (rpt_scorecard_year)"]
+    assert list(table["targets assessed"]) == years  # every year present, in order
+    for r in _query(rendered, "select * from rpt_scorecard_year"):
+        y = r["year"]
+        for name, label in (
+            ("targets_assessed", "targets assessed"),
+            ("met", "✓ met"),
+            ("no_data", "… no data"),
+        ):
+            assert table[label][y][1] == str(r[name]), (y, name)
+        attrs, text = _share_row(table)[y]
+        if r["share_met"] is None:
+            assert text == "" and "data-share" not in attrs
+        else:
+            assert float(attrs["data-share"]) == r["share_met"] and text == _pct(r["share_met"])
+    # The official verdicts exist for 2017 only, and the page shows them beside ours.
+    official = _query(rendered, "select * from rpt_scorecard_year where official_assessed > 0")
+    assert [r["year"] for r in official] == [2017]
+    (r,) = official
+    attrs, text = table["taux d'atteinte, official (RAP)"][2017]
+    assert float(attrs["data-official-share"]) == r["official_share_met"] and text == _pct(
+        r["official_share_met"]
+    )
+    assert table["same verdict / both assessed"][2017][1] == f"{r['agreeing']}/{r['both_assessed']}"
+    # The rate of the year, recomputed here from the verdicts themselves, is the one the page shows.
+    (mine,) = _query(
+        rendered,
+        "select round(count(*) filter (where a.verdict = 'met') / count(*), 4) as share from fct_target_attainment a "
+        "join dim_measure m using (measure_key) where a.year = 2017 and m.programme_code is not null "
+        "and a.verdict in ('met', 'improved', 'not_improved')",
+    )
+    assert float(_share_row(table)[2017][0]["data-share"]) == mine["share"]
+
+
+def test_index_rows_give_each_programme_its_rate_per_year(rendered):
+    index = _page(rendered, "index.html")
+    rows = dict(re.findall(r'<tr data-programme="([^"]+)">(.*?)</tr>', index, re.S))
+    rates = _query(rendered, "select * from rpt_attainment_rate")
+    assert len(rates) > 1000
+    for r in rates:
+        row = rows[r["programme_code"]]
+        cell = re.search(rf'<td class="share[^"]*" data-year="{r["year"]}"[^>]*>(.*?)</td>', row, re.S)
+        assert cell, (r["programme_code"], r["year"])
+        if r["share_met"] is not None:
+            assert f'data-share="{r["share_met"]}"' in cell.group(0)
+            assert f"{r['met']}/{r['targets_assessed']}" in cell.group(1)
+        if r["official_share_met"] is not None:
+            assert f'data-official-share="{r["official_share_met"]}"' in cell.group(0)
+            assert f"agree {r['agreeing']}/{r['both_assessed']}" in cell.group(1)
+    counts = {r["programme_code"]: r for r in _query(rendered, "select * from rpt_scorecard_programme")}
+    for code, row in rows.items():
+        measures = re.search(r'</a></td><td class="num">(\d+)</td>', row).group(1)
+        assert int(measures) == counts[code]["measures"], code
+
+
+def test_each_mission_page_charts_its_rate_over_the_years(rendered):
+    by_mission: dict = {}
+    for r in _query(rendered, "select * from rpt_scorecard_mission_rate order by mission_code, year"):
+        by_mission.setdefault(r["mission_code"], {})[r["year"]] = r
+    # The mission's rate is the sum of its programmes' (rpt_attainment_rate), recomputed here.
+    recomputed = {
+        (r["mission_code"], r["year"]): r
+        for r in _query(
+            rendered,
+            "select mission_code, year, round(sum(met) / nullif(sum(targets_assessed), 0), 4) as share, "
+            "round(sum(official_met) / nullif(sum(official_assessed), 0), 4) as official "
+            "from rpt_attainment_rate group by all",
+        )
+    }
+    assert len(by_mission) > 30
+    with_official = 0
+    for code, rates in by_mission.items():
+        page = _page(rendered, _mission_page(code))
+        (table,) = [t for caption, t in _rate_tables(page).items() if "rpt_scorecard_mission_rate" in caption]
+        dom = _dom(page)
+        (marks,) = dom.rate_charts.values()
+        frame = next(a for tag, a in marks if tag == "rect")
+        top, height = float(frame["y"]), float(frame["height"])
+        dots = [a for tag, a in marks if tag == "circle"][2:]  # after the legend's two
+        diamonds = [a for tag, a in marks if tag == "path"][1:]  # after the legend's one
+        assessed = {y: r for y, r in rates.items() if r["share_met"] is not None}
+        for year, r in rates.items():
+            assert r["share_met"] == recomputed[(code, year)]["share"], (code, year)
+            assert r["official_share_met"] == recomputed[(code, year)]["official"], (code, year)
+            _, text = _share_row(table)[year]
+            assert text == ("" if r["share_met"] is None else _pct(r["share_met"])), (code, year)
+        # One dot per assessed year, at the height of its share; one diamond per officially judged year.
+        assert len(dots) == len(assessed), code
+        for dot, (year, r) in zip(dots, sorted(assessed.items()), strict=True):
+            assert abs(float(dot["cy"]) - (top + height * (1 - r["share_met"]))) < 0.06, (code, year)
+        officials = [r for _, r in sorted(rates.items()) if r["official_share_met"] is not None]
+        assert len(diamonds) == len(officials), code
+        for r in officials:
+            assert f"{_pct(r['official_share_met'])}</text>" in page
+        with_official += bool(officials)
+    assert with_official > 30  # RAP 2017 judges nearly every mission
+
+
+def test_measure_rows_show_our_verdict_beside_the_official_one(rendered):
+    rows = _query(
+        rendered,
+        "select a.*, m.programme_code from fct_target_attainment a join dim_measure m using (measure_key) "
+        "where m.programme_code in ('P129', 'P166') and a.official_verdict_raw is not null "
+        "order by measure_key, year",
+    )
+    assert {r["agrees_with_official"] for r in rows} == {True, False}
+    pages = {code: _page(rendered, f"{code}.html") for code in ("P129", "P166")}
+    for r in rows:
+        block = _article(pages[r["programme_code"]], re.sub(r"[^A-Za-z0-9_-]", "_", r["measure_key"]))
+        ours = re.search(
+            rf'<td class="verdict verdict-(\w+)" data-year="{r["year"]}" data-verdict="(\w+)"', block
+        )
+        assert ours and ours.group(1) == ours.group(2) == r["verdict"], (r["measure_key"], r["year"])
+        official = re.search(
+            rf'<td class="official[^"]*" data-year="{r["year"]}"[^>]*>(.*?)</td>', block, re.S
+        )
+        assert official, (r["measure_key"], r["year"])
+        printed = str(markupsafe.escape(r["official_verdict_raw"])) or "(empty)"
+        assert f'<span lang="fr">{printed}</span>' in official.group(1)
+        mark = {True: '<span class="agree"', False: '<span class="disagree"', None: None}[
+            r["agrees_with_official"]
+        ]
+        if mark:
+            assert mark in official.group(1), (r["measure_key"], r["year"])
+        assert f"line {r['official_verdict_source_line']}" in official.group(0)
+
+
+def test_measure_rows_show_where_the_direction_came_from(rendered):
+    page = _page(rendered, "P129.html")
+    measures = _query(
+        rendered, "select measure_key, direction_source from dim_measure where programme_code = 'P129'"
+    )
+    assert len({m["direction_source"] for m in measures}) >= 3
+    for m in measures:
+        block = _article(page, re.sub(r"[^A-Za-z0-9_-]", "_", m["measure_key"]))
+        assert f'data-direction-source="{m["direction_source"]}"' in block, m
+
+
+def test_programme_page_gives_its_rate_per_year(rendered):
+    page = _page(rendered, "P129.html")
+    (table,) = [t for caption, t in _rate_tables(page).items() if "rpt_attainment_rate" in caption]
+    rates = _query(rendered, "select * from rpt_attainment_rate where programme_code = 'P129'")
+    assert any(r["official_share_met"] is not None for r in rates)
+    for r in rates:
+        assert table["targets assessed"][r["year"]][1] == str(r["targets_assessed"])
+        assert table["↗ improved"][r["year"]][1] == str(r["improved"])
+        assert _share_row(table)[r["year"]][1] == ("" if r["share_met"] is None else _pct(r["share_met"]))
+        if r["official_share_met"] is not None:
+            assert table["taux d'atteinte, official (RAP)"][r["year"]][1] == _pct(r["official_share_met"])
+    assert 'class="rate-chart" data-rate="P129"' in page
 
 
 def test_p129_shows_30157_met_in_2023_and_its_revised_target(rendered):
@@ -257,9 +518,9 @@ def test_p129_shows_30157_met_in_2023_and_its_revised_target(rendered):
     block = _article(page, "30157")
     assert "Nombre de produits devenus des services public à impact national majeur" in block
     assert '<svg class="chart" data-measure="30157"' in block
-    # Attainment per year, colour class AND text.
-    assert re.search(r'data-year="2023" data-status="met"[^>]*>✓ met</td>', block)
-    assert 'data-year="2024" data-status="no_realisation"' in block
+    # Our verdict per year, colour class AND text.
+    assert re.search(r'data-year="2023" data-verdict="met"[^>]*>✓ met</td>', block)
+    assert 'data-year="2024" data-verdict="no_data"' in block
     # The revision, highlighted, and the trajectory flag.
     assert '<li class="revision">↺ 2025 target revised 7 → 5 (PAP 2024 → PAP 2025)</li>' in block
     assert 'class="revised"' in block
@@ -267,9 +528,8 @@ def test_p129_shows_30157_met_in_2023_and_its_revised_target(rendered):
         r'<li class="flag flag-less_ambitious"[^>]*>⚠ less ambitious than achieved \(2023 realisation 6\): 2025 target 5',
         block,
     )
-    # It continues the P352 measure: the crosswalked key is shown.
-    assert "P352-1-1#1" in block
-    # The chart: realisations 2021-2023 as dots on a line, targets as markers with hover titles.
+    assert "P352-1-1#1" in block  # it continues the P352 measure
+    assert 'data-direction-source="steward"' in block
     chart = block[block.index("<svg") : block.index("</svg>")]
     assert chart.count('<circle class="real"') == 3
     assert '<polyline class="real-line"' in chart
@@ -277,30 +537,70 @@ def test_p129_shows_30157_met_in_2023_and_its_revised_target(rendered):
     assert "2025 target: 5" in chart and 'class="target-earlier"' in chart
 
 
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;quotes&#34; =cmd|&#39; /C calc&#39;!A0"
+
+
 def test_hostile_labels_are_escaped(rendered):
-    with duckdb.connect(str(rendered["marts"]), read_only=True) as con:
-        labels = con.execute(
-            "select measure_key, measure_label from dim_measure where measure_label like '%alert(1)%'"
-        ).fetchall()
-        indicator = con.execute(
-            "select indicator_label from dim_indicator where indicator_code = 'P352-1-2'"
-        ).fetchone()[0]
-    assert labels == [("P352-1-2#1", HOSTILE)]  # it did travel through the pipeline unchanged
-    assert indicator == HOSTILE
-    page = _page(rendered, "P352.html")
-    escaped = html.escape(HOSTILE, quote=True)
-    assert (
-        escaped
-        == "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot; =cmd|&#x27; /C calc&#x27;!A0"
+    labels = _query(
+        rendered, "select measure_key, measure_label from dim_measure where measure_label like '%alert(1)%'"
     )
+    indicator = _query(
+        rendered, "select indicator_label from dim_indicator where indicator_code = 'P352-1-2'"
+    )
+    assert [tuple(r.values()) for r in labels] == [("P352-1-2#1", HOSTILE)]  # it travelled unchanged
+    assert indicator == [{"indicator_label": HOSTILE}]
+    assert str(markupsafe.escape(HOSTILE)) == ESCAPED
+    page = _page(rendered, "P352.html")
     block = _article(page, "P352-1-2_1")
-    assert f'<h4 lang="fr">{escaped}</h4>' in block
-    assert f"<title>{escaped}: realisations and targets" in block  # inside the SVG too
-    assert page.count(escaped) >= 3  # measure heading, chart title, indicator heading
+    assert f'<h4 lang="fr">{ESCAPED}</h4>' in block
+    assert f"<title>{ESCAPED}: realisations and targets" in block  # inside the SVG too
+    assert page.count(ESCAPED) >= 3  # measure heading, chart title, indicator heading
     for path in rendered["out"].glob("*.html"):
         text = path.read_text(encoding="utf-8")
         assert "<script" not in text.lower(), path.name
         assert HOSTILE not in text, path.name
+
+
+def test_hostile_text_anywhere_in_the_marts_is_escaped(rendered, tmp_path):
+    """The same payload in every kind of text a page prints: labels, the official verdict as printed,
+    its source, a verdict reason, a direction source, a raw cell, the run id of the footer."""
+    marts = tmp_path / "marts.duckdb"
+    shutil.copyfile(rendered["marts"], marts)
+    (first,) = _query(
+        rendered,
+        "select a.measure_key, a.year from fct_target_attainment a join dim_measure m using (measure_key) "
+        "where m.programme_code = 'P129' and a.official_verdict_raw is not null order by 1, 2 limit 1",
+    )
+    with duckdb.connect(str(marts)) as con:
+        for sql, params in (
+            ("update dim_programme set mission_label = ? where mission_code = 'JA'", [HOSTILE]),
+            ("update rpt_scorecard_mission_rate set mission_label = ? where mission_code = 'JA'", [HOSTILE]),
+            ("update dim_programme set programme_label = ? where programme_code = 'P166'", [HOSTILE]),
+            (
+                "update fct_target_attainment set official_verdict_raw = ?, official_verdict_source_file = ? "
+                "where measure_key = ? and year = ?",
+                [HOSTILE, HOSTILE, first["measure_key"], first["year"]],
+            ),
+            (
+                "update fct_target_attainment set verdict_reason = ?, realisation_raw = ? "
+                "where measure_key = '30157' and year = 2023",
+                [HOSTILE, HOSTILE],
+            ),
+            ("update dim_measure set direction_source = ? where measure_key = '30157'", [HOSTILE]),
+            ("update publication.info set run_id = ?", [HOSTILE]),
+        ):
+            con.execute(sql, params)
+    out = tmp_path / "report"
+    render_scorecard(marts, out)
+    for path in out.glob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert HOSTILE not in text and "<script" not in text.lower(), path.name
+        assert ESCAPED in text, path.name  # the run id in every footer
+    for name, least in (("index.html", 3), ("mission-JA.html", 2), ("P166.html", 2), ("P129.html", 6)):
+        dom = _dom(_page({"out": out}, name))
+        shown = "".join(dom.text).count(HOSTILE) + sum(HOSTILE in v for v in dom.attributes)
+        assert shown >= least, (name, shown)  # decoded back to the text itself: data, never markup
+        assert dom.scripts == 0
 
 
 def test_pages_work_offline_and_do_not_run_code(rendered):
@@ -321,9 +621,8 @@ def test_rendering_is_deterministic(rendered, tmp_path):
     second = {p.name: p.read_bytes() for p in (tmp_path / "again").glob("*.html")}
     assert first == second
     # The one date in the pages: the publication recorded in the marts file.
-    with duckdb.connect(str(rendered["marts"]), read_only=True) as con:
-        published = con.execute("select published_at from publication.info").fetchone()[0]
-    assert f"of {published:%Y-%m-%d %H:%M:%S}" in first["index.html"].decode()
+    (info,) = _query(rendered, "select published_at from publication.info")
+    assert f"of {info['published_at']:%Y-%m-%d %H:%M:%S}" in first["index.html"].decode()
     assert "run test-scorecard" in first["P129.html"].decode()
 
 
@@ -331,9 +630,28 @@ def test_stale_pages_are_removed(rendered, tmp_path):
     out = tmp_path / "report"
     out.mkdir()
     (out / "P999.html").write_text("old")
+    (out / "mission-ZZ.html").write_text("old")
     (out / "keep.png").write_bytes(b"x")
     render_scorecard(rendered["marts"], out)
-    assert not (out / "P999.html").exists() and (out / "keep.png").exists()
+    assert not (out / "P999.html").exists() and not (out / "mission-ZZ.html").exists()
+    assert (out / "keep.png").exists()
+
+
+def test_markup_lives_in_templates_with_autoescape_on():
+    package = Path(scorecard.__file__).parent
+    modules = sorted(package.glob("*.py"))
+    assert {p.name for p in modules} >= {"__init__.py", "data.py", "charts.py", "pages.py", "vocabulary.py"}
+    for path in modules:
+        text = path.read_text(encoding="utf-8")
+        assert len(text.splitlines()) <= 600, path.name
+        assert ast.get_docstring(ast.parse(text)), f"{path.name} says nothing of what it owns"
+        assert not re.search(r"<(td|tr|th|table|svg|div|span|li|p|h\d|circle|path)\b", text), path.name
+        assert "html.escape" not in text and "Markup(" not in text, path.name
+    templates = {p.name for p in (package / "templates").iterdir()}
+    assert {"base.html.j2", "index.html.j2", "mission.html.j2", "programme.html.j2"} <= templates
+    assert ENV.autoescape is True and ENV.loader is not None
+    # Autoescape is what keeps a label a label: the environment escapes a value a template prints.
+    assert ENV.from_string("{{ x }}").render(x=HOSTILE) == ESCAPED
 
 
 # --- in a real browser -----------------------------------------------------------------------------
@@ -354,30 +672,42 @@ def test_chromium_draws_the_charts(rendered, chromium, tmp_path):
 
     # Laid out and drawn: a probe (a copy of the page plus a script, outside the report) measures
     # every chart and its marks with the browser's own geometry.
-    probe = tmp_path / "probe.html"
-    probe.write_text(
-        _page(rendered, "P129.html").replace(
-            "</body>",
-            "<script>const c=[...document.querySelectorAll('svg.chart')];"
-            "const drawn=c.filter(s=>{const r=s.getBoundingClientRect();"
-            "return r.width>200&&r.height>80&&[...s.querySelectorAll('circle,polyline,path')]"
-            ".some(e=>{const b=e.getBBox();return b.width>0||b.height>0;});});"
-            "document.body.setAttribute('data-charts',c.length);"
-            "document.body.setAttribute('data-drawn',drawn.length);</script></body>",
-        ),
-        encoding="utf-8",
+    probe_script = (
+        "<script>const c=[...document.querySelectorAll('svg.chart, svg.rate-chart')];"
+        "const drawn=c.filter(s=>{const r=s.getBoundingClientRect();"
+        "return r.width>200&&r.height>80&&[...s.querySelectorAll('circle,polyline,path')]"
+        ".some(e=>{const b=e.getBBox();return b.width>0||b.height>0;});});"
+        "document.body.setAttribute('data-charts',c.length);"
+        "document.body.setAttribute('data-drawn',drawn.length);</script></body>"
     )
-    probed = _dom(_browse(chromium, user_data, "--dump-dom", probe.as_uri()).stdout)
-    assert probed.body.get("data-charts") == str(len(dom.charts))
-    assert probed.body.get("data-drawn") == str(len(dom.charts))
+    mission = max(
+        _query(
+            rendered,
+            "select mission_code, official_assessed from rpt_scorecard_mission_rate where year = 2017",
+        ),
+        key=lambda r: (r["official_assessed"], r["mission_code"] or ""),
+    )["mission_code"]
+    for name in ("P129.html", _mission_page(mission), "index.html"):
+        static = _dom(_page(rendered, name))
+        charts = len(static.charts) + len(static.rate_charts)
+        assert static.rate_charts, name
+        probe = tmp_path / f"probe-{name}"
+        probe.write_text(_page(rendered, name).replace("</body>", probe_script), encoding="utf-8")
+        probed = _dom(_browse(chromium, user_data, "--dump-dom", probe.as_uri()).stdout)
+        assert probed.body.get("data-charts") == str(charts), name
+        assert probed.body.get("data-drawn") == str(charts), name
 
-    # The index renders: a table row per programme.
     index = _dom(_browse(chromium, user_data, "--dump-dom", (out / "index.html").as_uri()).stdout)
     assert "LOLF performance scorecard" in "".join(index.text)
     assert index.scripts == 0
 
     # Screenshots, kept under data/reports/ for people to look at.
-    for name, target in (("P129.html", "scorecard-P129.png"), ("index.html", "scorecard-index.png")):
+    shots = (
+        ("P129.html", "scorecard-P129.png"),
+        ("index.html", "scorecard-index.png"),
+        (_mission_page(mission), "scorecard-mission.png"),
+    )
+    for name, target in shots:
         shot = tmp_path / target
         _browse(chromium, user_data, f"--screenshot={shot}", "--window-size=1280,2000", (out / name).as_uri())
         assert shot.stat().st_size > 50_000, f"{shot} looks blank ({shot.stat().st_size} bytes)"
@@ -390,6 +720,10 @@ def test_chromium_draws_the_charts(rendered, chromium, tmp_path):
     # The realisation lines and dots are on screen in their colour.
     blue = (np.abs(flat - np.array(REAL_BLUE)).max(axis=1) <= 12).sum()
     assert blue > 300, blue
+    # The mission's chart: our rate in blue, the official one in purple.
+    flat = _png_rgb(tmp_path / "scorecard-mission.png").reshape(-1, 3).astype(int)
+    assert (np.abs(flat - np.array(REAL_BLUE)).max(axis=1) <= 12).sum() > 300
+    assert (np.abs(flat - np.array(OFFICIAL_PURPLE)).max(axis=1) <= 12).sum() > 40
 
 
 def test_chromium_shows_the_hostile_label_as_text(rendered, chromium, tmp_path):

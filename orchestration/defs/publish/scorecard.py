@@ -1,4 +1,4 @@
-"""The scorecard: a static HTML report of the published marts, one page per programme."""
+"""The scorecard asset: renders the static HTML report of the published marts (orchestration.lib.scorecard)."""
 
 import dagster as dg
 
@@ -16,11 +16,13 @@ OWNER = "team:data-engineering"
     owners=[OWNER],
     description=(
         "data/reports/scorecard/index.html: a static HTML report of the published marts for stewards and "
-        "managers, one page per programme (and one per mission for mission-level measures that name no "
-        "programme). Each measure shows its realisations and targets over the years as an inline SVG "
-        "chart, its attainment per year (met / not met / …), its revised values and the trajectory flags "
-        "(targets set below what was achieved). No JavaScript, nothing fetched: opens offline from the "
-        "file system. Reads data/marts.duckdb read-only."
+        "managers, rendered from Jinja2 templates. The index gives the taux d'atteinte des cibles of every "
+        "mission and programme year by year (rpt_scorecard_year, rpt_scorecard_mission_rate, "
+        "rpt_attainment_rate), ours beside the official one where a RAP prints verdicts; each mission page "
+        "charts its rate over the years; each programme page shows every measure with its realisations and "
+        "targets as an inline SVG chart, our verdict beside the RAP's as published, where its direction "
+        "came from, its revised values and its trajectory flags. No JavaScript, nothing fetched: opens "
+        "offline from the file system. Reads data/marts.duckdb read-only."
     ),
 )
 def scorecard(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
@@ -29,7 +31,8 @@ def scorecard(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     counts = render_scorecard(settings.marts_path, out_dir)
     context.log.info(
         f"scorecard: {counts['pages']} programme pages, {counts['mission_pages']} mission pages, "
-        f"{counts['measures']} measures, {counts['charts']} charts in {out_dir}"
+        f"{counts['measures']} measures, {counts['charts']} measure charts, {counts['rate_charts']} rate "
+        f"charts in {out_dir}"
     )
     return dg.MaterializeResult(
         metadata={
@@ -38,5 +41,6 @@ def scorecard(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "mission_pages": counts["mission_pages"],
             "measures": counts["measures"],
             "charts": counts["charts"],
+            "rate_charts": counts["rate_charts"],
         }
     )
