@@ -57,4 +57,7 @@ MART_TABLES = (
     "fct_target_trajectory",
     "rpt_programme_scorecard",
     "rpt_attainment_rate",
+    "rpt_scorecard_mission_rate",
+    "rpt_scorecard_programme",
+    "rpt_scorecard_year",
 )
