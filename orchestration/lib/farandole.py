@@ -93,25 +93,40 @@ DOCUMENT_TYPES = ("PAP", "RAP")
 # The real export of a programme has a few hundred lines (448 for P352), the largest a few thousand.
 MAX_LINES = 200_000
 
+# The format's wording, shared with its writer (orchestration.lib.farandole_writer).
+OBJECTIVE_KEYWORD, INDICATOR_KEYWORD, MISSION_MARK = "OBJECTIF", "INDICATEUR", "mission"
+YEAR_VARIABLE, PROGRAMME_VARIABLE, PROGRAMME_LABEL_VARIABLE = "annee", "numProg", "libelleProg"
+UNIT_HEADING, PRECISIONS_HEADING = "Unité", "Précisions méthodologiques"
+PERSPECTIVES = {  # perspective -> its wording, printed in parentheses under the indicator's label
+    "citoyen": "du point de vue du citoyen",
+    "usager": "du point de vue de l'usager",
+    "contribuable": "du point de vue du contribuable",
+}
+# A year column's qualifier words as printed ('Prévision PAP 2019', 'Cible', 'Prévision actualisée'),
+# besides years; the first word is one of the first three. _QUALIFIER_*_RE accept them (any accents).
+QUALIFIER_WORDS = ("Réalisation", "Prévision", "Cible", "finale", "actualisée", "du", "PAP")
+BLANK = "\xa0"  # the content of an "empty" paragraph (padding, or a blank last cell)
+DASH = "–"  # between a number and its label ('1 – label'); a hyphen or em dash is read too
 # What surrounds a line's content and is not content: ASCII whitespace, no-break spaces, BOM.
-_WS = " \t\r\n\x0b\x0c\xa0\u2007\u202f\ufeff"
+WHITESPACE = _WS = " \t\r\n\x0b\x0c\xa0\u2007\u202f\ufeff"
 
 _HEADER_VAR_RE = re.compile(r"\$@FwLOVariable\(\s*([^#,()\s]+)\s*[#,](.*)\)")
 _STYLE_RE = re.compile(r"\$@FwLOStyle\(.*\)")
 # 'OBJECTIF' / 'INDICATEUR' alone (PAP 2024), or with the number (RAP, older PAP), 'mission' after it.
 _KEYWORD_RE = re.compile(
-    r"OBJECTIF(?:\s+(?P<obj>\d+))?|INDICATEUR(?:\s+(?P<ind>\d+\.\d+)(?:\s+(?P<mission>(?i:mission)))?)?"
+    rf"{OBJECTIVE_KEYWORD}(?:\s+(?P<obj>\d+))?"
+    rf"|{INDICATOR_KEYWORD}(?:\s+(?P<ind>\d+\.\d+)(?:\s+(?P<mission>(?i:{MISSION_MARK})))?)?"
 )
 # a keyword and a number that is neither layout ('INDICATEUR 1.2 transversal'); longer lines are text
-_KEYWORD_LIKE_RE = re.compile(r"(?:OBJECTIF|INDICATEUR)\s+\d[\d.]*(?:\s+\S+)?")
+_KEYWORD_LIKE_RE = re.compile(rf"(?:{OBJECTIVE_KEYWORD}|{INDICATOR_KEYWORD})\s+\d[\d.]*(?:\s+\S+)?")
 _MISSION_REF = "(Indicateur Mission)"  # ref_programme of a mission indicator's programme row (CSV)
 _OBJECTIVE_RE = re.compile(r"(\d+)\s*[–—-]\s*(\S.*)")
 _INDICATOR_RE = re.compile(r"(\d+)\.(\d+)\s*[–—-]\s*(\S.*)")
 _PERSPECTIVE_RE = re.compile(
     r"\(\s*du\s+point\s+de\s+vue\s+(?:du\s+|de\s+la\s+|de\s+l['’]\s*)?(\w+)\s*\)", re.I
 )
-_PERSPECTIVES = ("citoyen", "usager", "contribuable")
-_UNIT_HEADER = ("Unité", "Unite", "UNITÉ", "UNITE")
+_PERSPECTIVES = tuple(PERSPECTIVES)
+_UNIT_HEADER = (UNIT_HEADING, "Unite", "UNITÉ", "UNITE")
 _YEAR_RE = re.compile(r"(\d{4})(?:\s*(\(.*\)))?")
 _NOT_A_YEAR_RE = re.compile(r"\d{1,3}|\d{5,}|\d{4}\S.*|\d+\s*\(.*\)")
 _QUALIFIER_WORD = r"(?:r[ée]alisation|pr[ée]vision|cible|finale|actualis[ée]e|du|pap|\d{4})"
@@ -285,26 +300,26 @@ class _Parser:
 
     def check_header(self, line: int) -> None:
         header = self.doc.header
-        for name in ("annee", "numProg"):
+        for name in (YEAR_VARIABLE, PROGRAMME_VARIABLE):
             if name not in header:
                 raise self.error(
                     line,
                     f"missing header variable {name} before the first OBJECTIF"
                     f" (expected '$@FwLOVariable({name}#…)')",
                 )
-        annee, num = header["annee"], header["numProg"]
+        annee, num = header[YEAR_VARIABLE], header[PROGRAMME_VARIABLE]
         if not re.fullmatch(r"\d{4}", annee):
             raise self.error(
-                self.header_lines["annee"], f"header variable annee is not a 4-digit year: {annee!r}"
+                self.header_lines[YEAR_VARIABLE], f"header variable annee is not a 4-digit year: {annee!r}"
             )
         if not re.fullmatch(r"\d+", num):
             raise self.error(
-                self.header_lines["numProg"], f"header variable numProg is not a number: {num!r}"
+                self.header_lines[PROGRAMME_VARIABLE], f"header variable numProg is not a number: {num!r}"
             )
         self.doc.vintage_year = int(annee)
         self.programme_code = "P" + num
         self.doc.programme_code = self.programme_code
-        self.doc.programme_label = header.get("libelleProg")
+        self.doc.programme_label = header.get(PROGRAMME_LABEL_VARIABLE)
 
     def objective(self, i: int, keyword: re.Match) -> int:
         keyword_line = self.items[i][0]
