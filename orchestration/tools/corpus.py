@@ -28,17 +28,12 @@ vintage prints, V-3 … V+2, passes the stewards' rule 'year ≥ 2006, the first
 * `raw/pap/<V>/synthetic-p<NNN>.txt` for the even vintages (2010, 2012, … 2028) and
   `raw/rap/<V>/synthetic-p<NNN>.txt` for the odd ones (2009, … 2027): one Farandole text export
   per programme of the CSV (144 programme codes; programme rows only, mission rows have no
-  programme), laid out exactly like the seed `raw/pap/2024/000_9fa5ff6774201ab1.txt`: header
-  variables (`annee`, `numProg`, `libelleProg`, `enteteSousTitre`), the title, then per objective
-  `OBJECTIF` + `k – label`, per indicator `INDICATEUR` + `k.j – label`, the perspective from
-  `Facteur de performance` (`(du point de vue du citoyen)`, `… de l'usager`, `… du contribuable`),
-  the table (`Unité`, year headers each followed by its qualifier on the next line, then per
-  measure its label, unit and one cell per column) and a short `Précisions méthodologiques`
-  (`Source des données : …`, `Mode de calcul : …`, `Justification des cibles` + one paragraph:
-  three methodology sections per indicator). One paragraph per line, a blank line after every
-  line except between a year and its qualifier, U+00A0 padding lines and keyword padding as in the
-  seed, en dashes, LF, no final newline. Programmes go by number;
-  objectives, indicators and measures keep the CSV order.
+  programme), written by `farandole_writer` in its PAP layout, the seed's
+  (`raw/pap/2024/000_9fa5ff6774201ab1.txt`): header variables, title, objectives, indicators with
+  the perspective from `Facteur de performance`, their table and a short `Précisions
+  méthodologiques` (`Source des données : …`, `Mode de calcul : …`, `Justification des cibles` +
+  one paragraph: three sections per indicator). Programmes go by number; objectives, indicators
+  and measures keep the CSV order.
   - PAP V, six columns, the values of that vintage's synthetic CSV (same draws):
     `V-3`, `V-2` (no qualifier: realisation), `V-1 (Cible PAP V-1)`, `V (Cible)`, `V+1 (Cible)`,
     `V+2 (Cible)`.
@@ -50,11 +45,9 @@ vintage prints, V-3 … V+2, passes the stewards' rule 'year ≥ 2006, the first
   So every text measure (keyed by indicator code and position, the same in PAP and RAP) gets
   targets from the PAPs and realisations from the RAPs for the same years: PAP V targets V…V+2,
   RAP V+1 realises V and V+1.
-  Table cells are one line each: an empty (or whitespace-only) CSV cell is printed `–` (an en
-  dash: still an `empty` cell for `cells.parse_cell`, and not a blank line, which is a separator
-  in this format); an empty unit is printed `sans unité` (mapped in `ref_unit`); an empty measure
-  label takes the indicator's label; line breaks inside a label or a cell are joined with one
-  space.
+  Cells are one line each (line breaks in a label or a cell become one space): an empty CSV cell
+  is printed `–` (still `empty` for `cells.parse_cell`; a blank line would be a separator), an
+  empty unit `sans unité` (mapped in `ref_unit`); an empty measure label takes the indicator's.
 * the two real files, copied byte for byte to their real places (`pap/2024/000_9fa5ff6774201ab1.txt`,
   `pap/2025/plf-2025-performance.csv`) unless `--no-real`: the corpus is then "the shipped
   sources + N synthetic vintages".
@@ -67,11 +60,11 @@ real copy); anything else in the tree is left alone. A file whose bytes would no
 rewritten, so a second run with the same arguments leaves the tree untouched.
 
 Full size (20 vintages, 144 programmes): 20 CSV files, 42,820 records, 256,920 cells; 1,440 PAP
-and 1,440 RAP texts (2,880), 200,310 text cells
-(36,420 measures, 50,400 methodology sections); 2,902 files, about 39 MB; a few seconds.
-`generate(out, vintages, seed, programmes=None)` is the API (`programmes` limits the text
-documents to the first N programmes by
-number, P101 first; the CSV files always hold every record).
+and 1,440 RAP texts (2,880), 200,310 text cells (36,420 measures, 50,400 methodology sections);
+2,902 files, about 39 MB; a few seconds. `generate(out, vintages, seed, programmes=None)` is the
+API (`programmes` limits the text documents to the first N programmes by number, P101 first; the
+CSV files always hold every record). This module owns what the corpus holds and where; how a
+Farandole export is laid out is `orchestration.lib.farandole_writer`'s.
 """
 
 import argparse
@@ -86,6 +79,18 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestration.lib.farandole import BLANK as NBSP
+from orchestration.lib.farandole import DASH, PERSPECTIVES, WHITESPACE
+from orchestration.lib.farandole_writer import (
+    PAP,
+    Column,
+    Document,
+    Indicator,
+    Measure,
+    Objective,
+    write_farandole,
+)
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SOURCE_RAW_DIR = PROJECT_DIR / "raw"
 BASE_CSV = "pap/2025/plf-2025-performance.csv"
@@ -98,25 +103,13 @@ DEFAULT_VINTAGES = 20
 DEFAULT_SEED = 2025
 NOISE = 0.12  # relative amplitude of the perturbation
 
-NBSP = "\xa0"
-SUBTITLE = "Objectifs et indicateurs de performance"
-OBJECTIVE_LINE = "OBJECTIF " + NBSP * 3  # as in the seed
-INDICATOR_LINE = "INDICATEUR " + NBSP * 3 + " " + NBSP * 3
-PERSPECTIVE_PAD = NBSP * 4 + " "
-EMPTY_CELL = "–"
+EMPTY_CELL = DASH  # an empty cell: a dash, not a blank line (a blank is a separator in the format)
 EMPTY_UNIT = "sans unité"
-PERSPECTIVES = {
-    "citoyen": "du point de vue du citoyen",
-    "usager": "du point de vue de l'usager",
-    "contribuable": "du point de vue du contribuable",
-}
 
 _YEAR_HEADER_RE = re.compile(r"(\d{4})(\s+.*)", re.DOTALL)
 _YEAR_IN_TEXT_RE = re.compile(r"\b(19|20)\d\d\b")
 _FRENCH_NUMBER_RE = re.compile(r"(-?)(\d{1,3}(?: \d{3})+|\d+)(?:,(\d+))?")
 _LINE_BREAKS_RE = re.compile(r"\s*[\r\n]+\s*")
-# What the Farandole reader strips from a line (a line made only of these is blank).
-_WS = " \t\r\n\x0b\x0c\xa0\u2007\u202f\ufeff"
 _HAS_LETTER_RE = re.compile(r"[^\W\d_]")
 
 _SOURCES = (
@@ -190,7 +183,7 @@ class _Base:
 
 def _one_line(text: str) -> str:
     """A label or a cell on one line: line breaks (and the spaces around them) become one space."""
-    return _LINE_BREAKS_RE.sub(" ", text).strip(_WS)
+    return _LINE_BREAKS_RE.sub(" ", text).strip(WHITESPACE)
 
 
 def _load_base(path: Path) -> _Base:
@@ -343,112 +336,70 @@ def _cell_line(raw: str) -> str:
     return _one_line(raw) or EMPTY_CELL
 
 
-def pap_columns(vintage: int) -> list[tuple[int, str | None]]:
+def pap_columns(vintage: int) -> list[Column]:
     v = vintage
-    return [(v - 3, None), (v - 2, None), (v - 1, f"(Cible PAP {v - 1})")] + [
-        (year, "(Cible)") for year in (v, v + 1, v + 2)
+    return [Column(v - 3), Column(v - 2), Column(v - 1, f"Cible PAP {v - 1}")] + [
+        Column(year, "Cible") for year in (v, v + 1, v + 2)
     ]
 
 
-def rap_columns(vintage: int) -> list[tuple[int, str | None]]:
+def rap_columns(vintage: int) -> list[Column]:
     v = vintage
     return [
-        (v - 2, None),
-        (v - 1, None),
-        (v, f"(Prévision PAP {v})"),
-        (v, "(Réalisation)"),
-        (v + 2, f"(Cible PAP {v})"),
+        Column(v - 2),
+        Column(v - 1),
+        Column(v, f"Prévision PAP {v}"),
+        Column(v, "Réalisation"),
+        Column(v + 2, f"Cible PAP {v}"),
     ]
 
 
-def _render_text(
+def _document(
     programme: _Programme,
     vintage: int,
-    columns: list[tuple[int, str | None]],
+    columns: list[Column],
     cells_of: dict[int, list[str]],
     base: _Base,
     seed: int,
     document_type: str,
-) -> tuple[str, int, int, int]:
-    """One Farandole export; returns (text, measures, cells, methodology sections)."""
-    lines: list[str] = []
-    add = lines.append
+) -> Document:
+    """One programme's Farandole export, for `farandole_writer` (its PAP layout)."""
 
-    def para(text: str) -> None:
-        add(text)
-        add("")
+    def indicator(ind: _Indicator) -> Indicator:
+        measures = [
+            Measure(base.measure_labels[n], base.units[n], [_cell_line(v) for v in cells_of[n]])
+            for n in ind.rows
+        ]
+        methodology = _methodology(programme, ind, vintage, seed, document_type)
+        return Indicator(ind.number, ind.label, columns, measures, ind.perspective, methodology=methodology)
 
-    for name, value in (
-        ("annee", str(vintage)),
-        ("numProg", programme.number),
-        ("libelleProg", programme.label),
-        ("enteteSousTitre", SUBTITLE),
-    ):
-        para(f"$@FwLOVariable({name}#{value})")
-    para(NBSP)
-    para(SUBTITLE)
-    add("")
-    measures = cells = sections = 0
-    first = True
-    for objective in programme.objectives.values():
-        if not first:
-            para(NBSP)
-        para(OBJECTIVE_LINE)
-        para(f"{objective.number} – {objective.label}")
-        para(NBSP)
-        add("")
-        first_indicator = True
-        for indicator in objective.indicators.values():
-            if not first_indicator:
-                para(NBSP)
-            first_indicator = first = False
-            para(INDICATOR_LINE)
-            para(f"{indicator.number} – {indicator.label}")
-            if indicator.perspective:
-                para(f"{PERSPECTIVE_PAD}({PERSPECTIVES[indicator.perspective]})")
-            para(NBSP)
-            para("Unité")
-            for year, qualifier in columns:
-                add(str(year))
-                if qualifier:
-                    add(qualifier)
-                add("")
-            for n in indicator.rows:
-                para(base.measure_labels[n])
-                para(base.units[n])
-                for value in cells_of[n]:
-                    para(_cell_line(value))
-                measures += 1
-                cells += len(columns)
-            sections += _render_methodology(para, programme, indicator, vintage, seed, document_type)
-    while lines and lines[-1] == "":
-        lines.pop()
-    return "\n".join(lines), measures, cells, sections
+    objectives = [
+        Objective(o.number, o.label, [indicator(i) for i in o.indicators.values()])
+        for o in programme.objectives.values()
+    ]
+    return Document(vintage, programme.number, programme.label, objectives)
 
 
-def _render_methodology(para, programme, indicator, vintage, seed, document_type) -> int:
+def _methodology(programme, indicator, vintage, seed, document_type) -> list[str]:
+    """Three sections: Source des données, Mode de calcul, Justification des cibles."""
     code = f"{programme.code}-{indicator.number.replace('.', '-')}"
     u = draws(seed, "text", vintage, f"{document_type}/{code}", 4)
 
     def choice(options: tuple[str, ...], k: int) -> str:
         return options[int((u[k] + 1.0) / 2.0 * len(options)) % len(options)]
 
-    para(NBSP)
-    para("Précisions méthodologiques")
-    para(
+    paragraphs = [
         f"Source des données{NBSP}: {choice(_SOURCES, 0)} (document synthétique : valeurs du PLF "
-        f"{BASE_VINTAGE} perturbées, indicateur {code}, {document_type} {vintage}){NBSP}"
-    )
-    para(NBSP)
-    para(f"Mode de calcul{NBSP}:{NBSP}{choice(_FORMULAS, 1)}")
+        f"{BASE_VINTAGE} perturbées, indicateur {code}, {document_type} {vintage}){NBSP}",
+        NBSP,
+        f"Mode de calcul{NBSP}:{NBSP}{choice(_FORMULAS, 1)}",
+    ]
     if u[2] < 0.0:
-        para(
+        paragraphs.append(
             f"Les valeurs de ce document sont synthétiques{NBSP}: celles du PLF {BASE_VINTAGE}, "
             f"multipliées par un facteur tiré au hasard (graine {seed}, millésime {vintage})."
         )
-    para("Justification des cibles")
-    para(choice(_JUSTIFICATIONS, 3))
-    return 3
+    return [*paragraphs, "Justification des cibles", choice(_JUSTIFICATIONS, 3)]
 
 
 # -- the corpus -----------------------------------------------------------------------------------
@@ -538,15 +489,14 @@ def generate(
                 cells_of = {n: [rows[n][i] for i in base.year_columns] for n in numbers}
             else:
                 cells_of = {n: _rap_cells(base, rows[n], n, vintage, seed) for n in numbers}
-            text, measures, cells, sections = _render_text(
-                programme, vintage, columns, cells_of, base, seed, document_type
-            )
+            document = _document(programme, vintage, columns, cells_of, base, seed, document_type)
+            text = write_farandole(document, PAP)
             write(f"{document_type.lower()}/{vintage}/synthetic-p{programme.number}.txt", text.encode())
             summary["pap_text_documents" if is_pap else "rap_text_documents"] += 1
             summary["text_documents"] += 1
-            summary["text_measures"] += measures
-            summary["text_cells"] += cells
-            summary["methodology_sections"] += sections
+            summary["text_measures"] += len(numbers)
+            summary["text_cells"] += len(numbers) * len(columns)
+            summary["methodology_sections"] += 3 * sum(len(o.indicators) for o in document.objectives)
     synthetic_bytes = sum(written.values())
     if real:
         for relpath in REAL_FILES:
