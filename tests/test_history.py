@@ -191,7 +191,9 @@ def test_direction_is_known_for_most_assessable_measures_and_says_why(marts):
         "where exists (select 1 from fct_target_attainment a where a.measure_key = m.measure_key "
         "and a.target_raw is not null and a.realisation_raw is not null)",
     )
-    assert known / total >= 0.8
+    # stated or inferred from the documents for three measures in four (docs/contract.md gives the
+    # figure); the rest stay `unknown`, never guessed
+    assert known / total >= 0.75
     # the scorecard's source and the fact agree with the dimension
     assert one(
         marts,

@@ -888,11 +888,11 @@ def _markup(page: str) -> _Markup:
 
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
-    """One `make run` on the shipped sources plus the accepted hostile files (P999 CSV, P998 text),
+    """One `make run` on the shipped PAP sources plus the accepted hostile files (P999 CSV, P998 text),
     a changed twin of the CSV and a symlinked folder out of RAW_DIR (both quarantined)."""
     base = tmp_path_factory.mktemp("hostile_run")
     raw = base / "raw"
-    shutil.copytree(RAW_DIR, raw)
+    shutil.copytree(RAW_DIR / "pap", raw / "pap")
     _add(raw, "pap/2019/hostile-labels.csv", hostile_csv())
     _add(raw, "pap/2026/p998-hostile.txt", hostile_txt())
     _add(raw, "pap/2025/zz-plf-2025-performance.csv", _twin_csv())

@@ -13,6 +13,7 @@ import pytest
 from dagster_dbt import DbtCliResource
 
 from .conftest import CSV_FILE, RAW_DIR
+from .contract_numbers import FCT_INDICATOR_VALUE_TOTAL
 
 pytestmark = pytest.mark.slow
 
@@ -293,7 +294,9 @@ def test_shipped_sources_summary_numbers(shipped):
     assert counts["exceptions_matching"] == 229
     assert counts["exceptions_stale"] == 0
     assert counts["rules_failed_error"] == 0
-    assert counts["rules_failed_warn"] == 1  # cell_not_unparsed: the cells are listed (the first 1,000)
+    # warnings: cell_not_unparsed (the cells are listed, the first 1,000) and
+    # verdict_agrees_with_official (every disagreement with the RAP's own verdict, file and line)
+    assert counts["rules_failed_warn"] == 2
     assert len(rules["cell_not_unparsed"]["rows"]) == min(UNPARSED_CELLS, 1000)
     # every out-of-range value is accepted by a reviewed exception, with its lines
     applied = summary["exceptions_applied"]
@@ -338,15 +341,18 @@ def test_shipped_sources_mart_suites_numbers(shipped):
         "raw_indicator_cell": "warned",
         "fct_indicator_value": "passed",
         "dim_indicator": "passed",
-        "fct_target_attainment": "passed",
+        "fct_target_attainment": "warned",
     }
     mart_rules = [r for r in summary["rules"] if r["suite"] != "raw_indicator_cell"]
-    assert len(mart_rules) == 16
-    assert all(r["status"] == "passed" and r["unexpected"] == 0 for r in mart_rules)
+    assert len(mart_rules) == 17
+    warned = [r for r in mart_rules if r["status"] != "passed"]
+    assert [(r["rule"], r["severity"]) for r in warned] == [("verdict_agrees_with_official", "warn")]
+    # the warning counts exactly the measure-years where ours and the RAP's verdict differ
+    assert warned[0]["unexpected"] == len(summary["history"]["disagreements"])
+    assert all(r["unexpected"] == 0 for r in mart_rules if r["status"] == "passed")
     rules = _rules(summary)
-    # 11,880 PLF 2025 rows + 54 seed rows (docs/contract.md)
     for rule in ("fact_grain_unique", "fact_joins_measure", "fact_has_lineage", "fact_single_source_row"):
-        assert rules[rule]["evaluated"] == 11934, rule
+        assert rules[rule]["evaluated"] == FCT_INDICATOR_VALUE_TOTAL, rule
     assert rules["met_has_target_and_realisation"]["evaluated"] >= 1  # P352 1.1 = 30157, 2023: met
 
 

@@ -403,4 +403,36 @@ final as (
 
 )
 
-select * from final
+select
+    measure_key,
+    year,
+    target_value,
+    target_raw,
+    target_status,
+    target_comparator,
+    target_low,
+    target_high,
+    target_note,
+    target_document_id,
+    target_basis,
+    is_fallback_target,
+    realisation_value,
+    realisation_raw,
+    realisation_status,
+    realisation_document_id,
+    previous_realisation_value,
+    direction,
+    direction_source,
+    tolerance_applied,
+    attainment_rule,
+    attainment_status,
+    attainment_ratio,
+    verdict,
+    verdict_reason,
+    official_verdict_raw,
+    official_verdict,
+    agrees_with_official,
+    official_verdict_document_id,
+    official_verdict_source_file,
+    official_verdict_source_line
+from final

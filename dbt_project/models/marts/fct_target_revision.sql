@@ -40,7 +40,7 @@ compared as (
 
 ),
 
-final as (
+grouped as (
 
     select
         measure_key,
@@ -62,6 +62,30 @@ final as (
     from compared
     group by measure_key, year, value_kind
 
+),
+
+final as (
+
+    select
+        measure_key,
+        year,
+        value_kind,
+        first_value,
+        first_raw,
+        first_document_id,
+        latest_value,
+        latest_raw,
+        latest_document_id,
+        n_documents,
+        distinct_values,
+        case
+            when distinct_informative_values > 1 then 'revised'
+            when first_is_placeholder and has_informative_value then 'filled'
+            else 'unchanged'
+        end as revision_type,
+        values_by_vintage
+    from grouped
+
 )
 
 select
@@ -79,13 +103,4 @@ select
     revision_type = 'revised' as is_revised,
     revision_type,
     values_by_vintage
-from (
-    select
-        final.*,
-        case
-            when final.distinct_informative_values > 1 then 'revised'
-            when final.first_is_placeholder and final.has_informative_value then 'filled'
-            else 'unchanged'
-        end as revision_type
-    from final
-) as typed
+from final

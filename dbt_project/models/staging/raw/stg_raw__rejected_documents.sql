@@ -14,7 +14,9 @@ renamed as (
         sha256,
         error_line,
         error as error_message,
-        rejected_at
+        rejected_at,
+        standing_document_id,
+        standing_sha256
     from source
 
 )
