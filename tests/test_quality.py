@@ -293,7 +293,8 @@ def test_shipped_sources_summary_numbers(shipped):
     assert counts["exceptions_matching"] == 229
     assert counts["exceptions_stale"] == 0
     assert counts["rules_failed_error"] == 0
-    assert counts["rules_failed_warn"] == 1  # cell_not_unparsed: the cells are listed (the first 1,000)
+    # cell_not_unparsed (the cells are listed, the first 1,000) and verdict_agrees_with_official
+    assert counts["rules_failed_warn"] == 2
     assert len(rules["cell_not_unparsed"]["rows"]) == min(UNPARSED_CELLS, 1000)
     # every out-of-range value is accepted by a reviewed exception, with its lines
     applied = summary["exceptions_applied"]
@@ -338,15 +339,19 @@ def test_shipped_sources_mart_suites_numbers(shipped):
         "raw_indicator_cell": "warned",
         "fct_indicator_value": "passed",
         "dim_indicator": "passed",
-        "fct_target_attainment": "passed",
+        "fct_target_attainment": "warned",  # verdict_agrees_with_official: our verdicts against the RAP's
     }
     mart_rules = [r for r in summary["rules"] if r["suite"] != "raw_indicator_cell"]
-    assert len(mart_rules) == 16
-    assert all(r["status"] == "passed" and r["unexpected"] == 0 for r in mart_rules)
+    assert len(mart_rules) == 17
+    assert [r["rule"] for r in mart_rules if r["status"] != "passed"] == ["verdict_agrees_with_official"]
+    assert all(r["unexpected"] == 0 for r in mart_rules if r["severity"] == "error")
     rules = _rules(summary)
-    # 11,880 PLF 2025 rows + 54 seed rows (docs/contract.md)
+    # every published value (PLF 2025, PAP 2024 P352 and the RAP of 2012-2017)
+    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
+        [(facts,)] = con.execute("select count(*) from marts.fct_indicator_value").fetchall()
+    assert facts > 11934
     for rule in ("fact_grain_unique", "fact_joins_measure", "fact_has_lineage", "fact_single_source_row"):
-        assert rules[rule]["evaluated"] == 11934, rule
+        assert rules[rule]["evaluated"] == facts, rule
     assert rules["met_has_target_and_realisation"]["evaluated"] >= 1  # P352 1.1 = 30157, 2023: met
 
 
@@ -497,3 +502,34 @@ def test_unit_key_is_the_staging_expression_and_the_seed_is_keyed_by_it():
         not_keys = [unit for unit in seed if unit and key(unit) != unit]
         assert not_keys == [], "ref_unit.unit_raw must hold the unit's key (lower case, no space around '/')"
         assert seed.count("") == 1  # the empty unit
+
+
+def test_an_exception_cannot_switch_off_another_rule_reading_the_same_column(shipped, tmp_path):
+    """value_status_in_vocabulary and cell_not_unparsed both read value_status: accepting a measure
+    for the first (its own row condition) leaves the second checking the measure's cells."""
+    from orchestration.lib import quality
+
+    _result, root = shipped
+    unparsed = _rules(_summary(root))["cell_not_unparsed"]["rows"]
+    measure = str(unparsed[0]["measure_key"])
+    its_cells = sum(str(r["measure_key"]) == measure for r in unparsed)
+    accepted = {
+        "measure_key": measure,
+        "rule": "value_status_in_vocabulary",
+        "reason": "test",
+        "reviewed_by": "t",
+        "reviewed_on": "2026-01-01",
+    }
+    result = quality.run_suite(
+        "raw_indicator_cell",
+        root / "warehouse.duckdb",
+        run_id="t",
+        reports_dir=tmp_path / "reports",
+        exceptions=[*quality.load_exceptions(), accepted],
+    )
+    rules = {r.rule: r for r in result.rules}
+    assert rules["cell_not_unparsed"].unexpected == UNPARSED_CELLS
+    assert sum(str(r["measure_key"]) == measure for r in rules["cell_not_unparsed"].rows) == its_cells
+    assert rules["value_status_in_vocabulary"].evaluated == RAW_CELLS  # the measure's cells, apart
+    assert [e["measure_key"] for e in result.stale_exceptions] == [measure]  # it accepts nothing
+    assert rules["percent_within_0_100"].accepted == 716
