@@ -503,3 +503,34 @@ def test_unit_key_is_the_staging_expression_and_the_seed_is_keyed_by_it():
         not_keys = [unit for unit in seed if unit and key(unit) != unit]
         assert not_keys == [], "ref_unit.unit_raw must hold the unit's key (lower case, no space around '/')"
         assert seed.count("") == 1  # the empty unit
+
+
+def test_an_exception_cannot_switch_off_another_rule_reading_the_same_column(shipped, tmp_path):
+    """value_status_in_vocabulary and cell_not_unparsed both read value_status: accepting a measure
+    for the first (its own row condition) leaves the second checking the measure's cells."""
+    from orchestration.lib import quality
+
+    _result, root = shipped
+    unparsed = _rules(_summary(root))["cell_not_unparsed"]["rows"]
+    measure = str(unparsed[0]["measure_key"])
+    its_cells = sum(str(r["measure_key"]) == measure for r in unparsed)
+    accepted = {
+        "measure_key": measure,
+        "rule": "value_status_in_vocabulary",
+        "reason": "test",
+        "reviewed_by": "t",
+        "reviewed_on": "2026-01-01",
+    }
+    result = quality.run_suite(
+        "raw_indicator_cell",
+        root / "warehouse.duckdb",
+        run_id="t",
+        reports_dir=tmp_path / "reports",
+        exceptions=[*quality.load_exceptions(), accepted],
+    )
+    rules = {r.rule: r for r in result.rules}
+    assert rules["cell_not_unparsed"].unexpected == UNPARSED_CELLS
+    assert sum(str(r["measure_key"]) == measure for r in rules["cell_not_unparsed"].rows) == its_cells
+    assert rules["value_status_in_vocabulary"].evaluated == RAW_CELLS  # the measure's cells, apart
+    assert [e["measure_key"] for e in result.stale_exceptions] == [measure]  # it accepts nothing
+    assert rules["percent_within_0_100"].accepted == 716

@@ -1,7 +1,7 @@
 """Classify one year cell of a LOLF indicator table, exactly as printed in the budget documents.
 
 `parse_cell(raw)` never raises and never alters `raw`; it returns a `ParsedCell` whose
-`value_status` is one of `STATUSES`:
+`value_status` is one of `STATUSES` (declared by the seed `ref_cell_status`):
 
 - ``numeric``: a plain French number only. ``'1 941,9'`` -> 1941.9
 - ``empty``: nothing, whitespace or a lone dash. ``'–'``
@@ -31,21 +31,9 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-STATUSES = (
-    "numeric",
-    "empty",
-    "not_determined",
-    "not_applicable",
-    "unknown",
-    "withheld",
-    "qualitative",
-    "bound",
-    "range",
-    "duration",
-    "annotated",
-    "formula",
-    "unparsed",
-)
+from orchestration.lib.vocabularies import vocabulary
+
+STATUSES = vocabulary("value_status")  # the seed dbt_project/seeds/ref_cell_status.csv
 
 QUALITATIVE_KEYWORDS = ("increase", "decrease", "stable", "monitor", "met", "not_met", "partial")
 COMPARATORS = (">", ">=", "<", "<=", "~")

@@ -1,11 +1,12 @@
 """What stewards review of the real history: measure matching across vintages and our verdicts
 against the official ones.
 
-Reads the warehouse (read-only) after the marts are built and gives the quality summary three
-sections: per source file, how its rows got their measure (by id, exactly, approximately, not at
-all); the table of our verdicts against the RAP's own (`Degré de réalisation`) with the agreement
-on the measure-years both assess, and every disagreement with file and line; which rule decided
-the directions. It also writes two files next to the summary:
+Reads the warehouse (read-only) after the marts are built and gives the quality summary the figures
+of three sections (rendered by `orchestration/lib/quality/templates/_history.md.j2`): per source
+file, how its rows got their measure (by id, exactly, approximately, not at all); the table of our
+verdicts against the RAP's own (`Degré de réalisation`) with the agreement on the measure-years
+both assess, and every disagreement with file and line; which rule decided the directions. It
+also writes two files next to the summary:
 
 - `measure-matches-to-review.csv`: every match that is not exact (approximate, ambiguous,
   unmatched), in the columns of `dbt_project/seeds/ref_measure_match_override.csv` plus context: a
@@ -22,10 +23,10 @@ from typing import Any
 
 import duckdb
 
-from orchestration.lib.markdown import md_table
+from orchestration.lib.vocabularies import ASSESSED_OFFICIAL_LABELS, ASSESSED_VERDICTS
 
-ASSESSED = ("met", "improved", "not_improved")
-OFFICIAL_ASSESSED = ("Cible atteinte", "Amélioration", "Absence d'amélioration")
+# The verdicts that judge a measure-year, ours and as printed (the seed ref_verdict, is_assessed).
+ASSESSED, OFFICIAL_ASSESSED = ASSESSED_VERDICTS, ASSESSED_OFFICIAL_LABELS
 REVIEW_FILE = "measure-matches-to-review.csv"
 DISAGREEMENTS_FILE = "verdict-disagreements.csv"
 OVERRIDE_COLUMNS = ("document_id", "source_measure_key", "to_measure_key", "reviewed_by", "rationale")
@@ -229,122 +230,3 @@ def write_review_files(con: duckdb.DuckDBPyConnection, reports_dir: Path) -> dic
             writer.writerows(cursor.fetchall())
         written[name] = path
     return written
-
-
-def history_markdown(history: dict[str, Any]) -> str:
-    """The summary's sections on the real history (empty when the warehouse has none)."""
-    if not history:
-        return ""
-    a = history["agreement"]
-    share = "n/a" if a["share"] is None else f"{100 * a['share']:.1f} %"
-    out = [
-        "## Measure identity across vintages",
-        "",
-        "Per source file, how its rows got their measure: by sub-indicator id; exactly (same programme, "
-        "indicator number, normalised label and unit as an id-bearing measure of the nearest vintage); "
-        "approximately (a similar label); not at all (ambiguous or unmatched: the row keeps its own key); "
-        f"by a steward's row. Every non-exact match is listed in `{REVIEW_FILE}` beside this summary, in the "
-        "columns of `dbt_project/seeds/ref_measure_match_override.csv`, for stewards to confirm or override.",
-        "",
-        md_table(
-            ["document", "rows", "by id", "exactly", "approximately", "not at all", "by steward", "own key"],
-            [
-                [
-                    m["document_id"],
-                    m["source_rows"],
-                    m["by_id"],
-                    m["exactly"],
-                    m["approximately"],
-                    m["not_at_all"],
-                    m["by_steward"],
-                    m["own_key"],
-                ]
-                for m in history["matching"]
-            ],
-        ),
-        "",
-        "## Our verdicts against the official ones",
-        "",
-        f"Where a RAP prints its own verdict ('Degré de réalisation'), ours is computed without it and compared: "
-        f"**{a['agreeing']} of {a['both_assessed']} ({share})** of the measure-years both sides assess "
-        "(met, improved, not_improved) agree. Rows: ours; columns: official.",
-        "",
-        _cross_table(history["verdicts"]),
-        "",
-        "What the disagreements are made of (a reading aid computed from what the same RAP prints; it feeds "
-        "nothing): the RAP often counts as met a realisation that misses the PAP N target but meets the "
-        "forecast updated by PAP N+1 or the final target; a disputed direction; a trend target, which the "
-        "RAP judges against the previous year; measure-years only one side judges.",
-        "",
-        md_table(
-            ["kind", "measure-years", "of which both sides assess"],
-            [[k["kind"], k["measure_years"], k["both_assessed"]] for k in history["disagreement_kinds"]],
-        ),
-        "",
-        f"### Every disagreement ({len(history['disagreements'])}; also in `{DISAGREEMENTS_FILE}`)",
-        "",
-        md_table(
-            [
-                "file:line",
-                "measure",
-                "year",
-                "label",
-                "direction (source)",
-                "target",
-                "realisation",
-                "previous",
-                "ours (reason)",
-                "official",
-                "kind",
-            ],
-            [
-                [
-                    f"{d['source_file']}:{d['source_line']}",
-                    d["measure_key"],
-                    d["year"],
-                    d["measure_label"],
-                    f"{d['direction']} ({d['direction_source']})",
-                    d["target_raw"],
-                    d["realisation_raw"],
-                    d["previous_realisation_value"],
-                    f"{d['verdict']} ({d['verdict_reason']})",
-                    d["official_verdict_raw"],
-                    d["kind"],
-                ]
-                for d in history["disagreements"]
-            ],
-            max_chars=70,
-        ),
-        "",
-        "## Direction of improvement",
-        "",
-        f"Known for {_pct(history['direction_known_share'])} of the measures that have a year with both a target and "
-        "a realisation. What decided it (ref_direction_source gives the order):",
-        "",
-        md_table(
-            ["direction source", "measures", "with an assessable year"],
-            [
-                [d["direction_source"], d["measures"], d["measures_with_an_assessable_year"]]
-                for d in history["directions"]
-            ],
-        ),
-        "",
-    ]
-    return "\n".join(out)
-
-
-def _pct(share: float | None) -> str:
-    return "n/a" if share is None else f"{100 * share:.1f} %"
-
-
-def _cross_table(verdicts: list[dict[str, Any]]) -> str:
-    ours = sorted({v["verdict"] for v in verdicts})
-    theirs = sorted({v["official_verdict"] or "(empty)" for v in verdicts})
-    counts = {(v["verdict"], v["official_verdict"] or "(empty)"): v["n"] for v in verdicts}
-    return md_table(
-        ["ours \\ official", *theirs, "total"],
-        [
-            [o, *(counts.get((o, t), 0) for t in theirs), sum(counts.get((o, t), 0) for t in theirs)]
-            for o in ours
-        ],
-    )

@@ -10,8 +10,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The contract's vocabulary of value kinds (docs/contract.md).
-VALUE_KINDS = ("realisation", "target", "target_previous_pap", "forecast", "updated_forecast")
+from orchestration.lib.vocabularies import vocabulary
+
+# The contract's vocabulary of value kinds (docs/contract.md), declared by the seed ref_value_kind.
+VALUE_KINDS = vocabulary("value_kind")
 
 
 class SourceFormatError(ValueError):

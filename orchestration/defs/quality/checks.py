@@ -24,6 +24,7 @@ import dagster as dg
 
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib import history_review, quality
+from orchestration.lib.settings import load_settings
 
 OWNER = "team:data-quality"
 SAMPLE_ROWS = 10  # rows per failed rule in the check's metadata (the summary keeps 20)
@@ -85,6 +86,8 @@ def _make_check(suite: quality.SuiteSpec) -> dg.AssetChecksDefinition:
         asset=dg.AssetKey(list(suite.asset_key)),
         name=f"gx_{suite.name}",
         blocking=True,
+        # a mart suite reads its batch, the dbt view quality/qa_<suite>, built after the mart
+        additional_deps=[dg.AssetKey(list(suite.batch_asset_key))] if suite.batch_asset_key else None,
         description=(
             f"Great Expectations suite `{suite.name}` (expectations/gx/expectations/{suite.name}.json). "
             f"{suite.description} ERROR when an `error` rule fails (blocks downstream), WARN otherwise."
@@ -92,7 +95,7 @@ def _make_check(suite: quality.SuiteSpec) -> dg.AssetChecksDefinition:
         metadata={"suite_file": f"expectations/gx/expectations/{suite.name}.json", "owner": OWNER},
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        reports_dir = quality.load_settings().reports_dir
+        reports_dir = load_settings().reports_dir
         result = quality.run_suite(
             suite.name,
             warehouse.path,
@@ -133,7 +136,7 @@ GUARDED_MARTS = [dg.AssetKey(list(s.asset_key)) for s in quality.SUITES.values()
     ),
 )
 def quality_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    reports_dir = quality.load_settings().reports_dir
+    reports_dir = load_settings().reports_dir
     run_id = context.run.run_id
     stored = quality.stored_results(reports_dir)
     for name in quality.SUITES:

@@ -50,7 +50,7 @@ renamed as (
         unit_raw,
         -- the key into ref_unit.unit_raw: the printed unit case-folded, whitespace collapsed, no space
         -- around '/' ('Nombre', 'nombre' -> 'nombre'; '€ / m2' -> '€/m2'); null when empty. The one
-        -- definition: the raw checks (orchestration/lib/quality.py, run before dbt) read this expression.
+        -- definition: the raw checks (orchestration/lib/quality/suites.py, run before dbt) read this expression.
         nullif(
             lower(regexp_replace(trim(regexp_replace(unit_raw, '\s+', ' ', 'g')), ' ?/ ?', '/', 'g')),
             ''

@@ -1,0 +1,68 @@
+"""The stewards' reviewed exceptions (`expectations/exceptions.csv`: a measure accepted for a rule)
+and how a suite applies them: as the rule's own row condition, never by editing the data.
+
+A rule that takes exceptions carries, in its suite file, the GX row condition
+`excepted__<rule> == false`. Before validation the batch gets one boolean column per such rule,
+true on the rows of the measures accepted for that rule (and only that rule): the rule skips them,
+every other rule still reads them. The accepted rows are validated apart, under the opposite
+condition, to count what each exception accepted; an exception that accepts nothing is stale.
+"""
+
+import csv
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from orchestration.lib.settings import EXPECTATIONS_DIR
+
+EXCEPTIONS_FILE = EXPECTATIONS_DIR / "exceptions.csv"
+EXCEPTION_COLUMNS = ("measure_key", "rule", "reason", "reviewed_by", "reviewed_on")
+EXCEPTED_PREFIX = "excepted__"
+
+
+def load_exceptions(path: Path | None = None) -> list[dict[str, str]]:
+    """The steward's exceptions; a row missing a field is refused (named by its line).
+    QUALITY_EXTRA_EXCEPTIONS names one more file of the same form (the synthetic corpus writes one
+    that carries each exception over to the measure's synthetic twins)."""
+    if path is None:
+        extra = os.environ.get("QUALITY_EXTRA_EXCEPTIONS", "").strip()
+        return load_exceptions(EXCEPTIONS_FILE) + (load_exceptions(Path(extra)) if extra else [])
+    if not path.exists():
+        return []
+    rows = []
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(line for line in f if not line.lstrip().startswith("#"))
+        missing = set(EXCEPTION_COLUMNS) - set(reader.fieldnames or ())
+        if missing:
+            raise ValueError(f"{path}: missing column(s) {sorted(missing)}")
+        for number, row in enumerate(reader, start=2):
+            row = {k: (row.get(k) or "").strip() for k in EXCEPTION_COLUMNS}
+            if not all(row.values()):
+                raise ValueError(f"{path}: row {number} leaves a field empty: {row}")
+            rows.append(row)
+    return rows
+
+
+def excepted_column(rule: str) -> str:
+    return EXCEPTED_PREFIX + rule
+
+
+def condition_column(row_condition) -> str | None:
+    """The `excepted__<rule>` column a rule's row condition reads, if it takes exceptions."""
+    if row_condition is None or isinstance(row_condition, str):
+        return None
+    column = getattr(getattr(row_condition, "column", None), "name", None)
+    return column if column and column.startswith(EXCEPTED_PREFIX) else None
+
+
+def mark_excepted(df: pd.DataFrame, rules: list[str], exceptions: list[dict[str, str]]) -> pd.DataFrame:
+    """One `excepted__<rule>` column per rule that takes exceptions: true on its accepted measures."""
+    by_rule: dict[str, set[str]] = {rule: set() for rule in rules}
+    for e in exceptions:
+        if e["rule"] in by_rule:
+            by_rule[e["rule"]].add(e["measure_key"])
+    keys = df["measure_key"].astype(str) if "measure_key" in df.columns else None
+    for rule, measures in by_rule.items():
+        df[excepted_column(rule)] = keys.isin(measures) if keys is not None else False
+    return df

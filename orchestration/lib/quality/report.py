@@ -1,0 +1,302 @@
+"""The quality report: `quality-summary.json` (every rule of every suite, the exceptions, the
+quarantined source files, the history review) and `quality-summary.md`, rendered from the Jinja2
+templates of `templates/` (autoescape on: every value escaped, tables by `markdown.md_table`), then
+the Data Docs."""
+
+import json
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from orchestration.lib.duckdb_io import connection
+from orchestration.lib.history_review import DISAGREEMENTS_FILE, REVIEW_FILE
+from orchestration.lib.markdown import markdown_environment, md_table
+from orchestration.lib.quality.exceptions import load_exceptions
+from orchestration.lib.quality.results import SuiteResult, stored_results
+from orchestration.lib.quality.suites import SUITES
+from orchestration.lib.quality.validation import TIMINGS, build_data_docs
+from orchestration.lib.settings import EXPECTATIONS_DIR, load_settings
+
+SUITES_DIR = EXPECTATIONS_DIR / "gx" / "expectations"
+
+
+def quarantined_files(warehouse: Path, lock_timeout_s: float = 30.0) -> list[dict[str, Any]]:
+    """The files of `raw.rejected_document`, each with the version that stands in the warehouse."""
+    from orchestration.lib.ingest import standing_outcome
+
+    if not warehouse.exists():
+        return []
+    with connection(warehouse, read_only=True, timeout_s=lock_timeout_s) as con:
+        columns = {
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = 'raw' and table_name = 'rejected_document'"
+            ).fetchall()
+        }
+        if not columns:
+            return []
+        standing = "standing_document_id, standing_sha256" if "standing_sha256" in columns else "null, null"
+        rows = con.execute(
+            f"select source_file, error_line, error, {standing} from raw.rejected_document order by 1"
+        ).fetchall()
+    return [
+        {
+            "file": file,
+            "line": line,
+            "error": error,
+            "standing_document_id": doc,
+            "standing_sha256": sha,
+            "in_the_warehouse": standing_outcome(doc, sha),
+        }
+        for file, line, error, doc, sha in rows
+    ]
+
+
+def rules_in_suite_files() -> set[str]:
+    """Every rule the suite files declare (meta.rule of each expectation)."""
+    rules = set()
+    for name in SUITES:
+        suite = json.loads((SUITES_DIR / f"{name}.json").read_text(encoding="utf-8"))
+        rules |= {(e.get("meta") or {}).get("rule") for e in suite.get("expectations", [])}
+    return rules
+
+
+def summary(
+    results: dict[str, SuiteResult],
+    run_id: str | None = None,
+    quarantined: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The content of quality-summary.json (and .md): every rule of every suite, and the source
+    files in quarantine with the version of each that stands."""
+    exceptions = load_exceptions()
+    known_rules = {r.rule for res in results.values() for r in res.rules}
+    all_rules = rules_in_suite_files()
+    unknown = [e for e in exceptions if e["rule"] not in all_rules]
+    suites = []
+    for name, spec in SUITES.items():
+        res = results.get(name)
+        entry: dict[str, Any] = {
+            "suite": name,
+            "asset": "/".join(spec.asset_key),
+            "description": spec.description,
+        }
+        if res is None:
+            entry |= {"status": "not_run", "run_id": None, "validated_at": None}
+        else:
+            stale_run = run_id is not None and res.run_id != run_id
+            status = "failed" if res.failed_errors else ("warned" if res.failed_warnings else "passed")
+            entry |= {
+                "status": status,
+                "run_id": res.run_id,
+                "from_an_earlier_run": stale_run,
+                "validated_at": res.validated_at,
+                "batch_rows": res.batch_rows,
+                **res.totals(),
+                "timings_s": res.timings_s,
+            }
+        suites.append(entry)
+    rules = [asdict(r) for name in SUITES if name in results for r in results[name].rules]
+    accepted = [e for res in results.values() for e in res.exceptions if e["matched_rows"]]
+    stale = [e for res in results.values() for e in res.exceptions if not e["matched_rows"]]
+    errors = [r for r in rules if r["status"] == "failed" and r["severity"] == "error"]
+    warns = [r for r in rules if r["status"] == "failed" and r["severity"] == "warn"]
+    return {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "run_id": run_id,
+        "verdict": "blocked" if errors else ("passed_with_warnings" if warns else "passed"),
+        "counts": {
+            "suites": len(SUITES),
+            "suites_run": len(results),
+            "rules": len(rules),
+            "rules_failed_error": len(errors),
+            "rules_failed_warn": len(warns),
+            "rules_passed_with_exceptions": sum(r["status"] == "passed_with_exceptions" for r in rules),
+            "exceptions": len(exceptions),
+            "exceptions_matching": len(accepted),
+            "exceptions_stale": len(stale) + len(unknown),
+            "files_quarantined": len(quarantined or []),
+            "files_quarantined_previous_version_stands": sum(
+                q["standing_document_id"] is not None for q in quarantined or []
+            ),
+        },
+        "quarantined_files": quarantined,
+        "suites": suites,
+        "rules": rules,
+        "exceptions_applied": accepted,
+        "exceptions_stale": stale,
+        "exceptions_unknown_rule": unknown,
+        "rules_without_result": sorted(all_rules - known_rules - {"exception_matches_something"}),
+        "data_docs": "data-docs/index.html",
+    }
+
+
+# --- markdown -------------------------------------------------------------------------------------
+
+ENV = markdown_environment("orchestration.lib.quality")
+
+
+def _pct(share: float | None) -> str:
+    return "n/a" if share is None else f"{100 * share:.1f} %"
+
+
+def rows_table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "(none)"
+    headers = list(dict.fromkeys(k for r in rows for k in r))
+    return md_table(headers, [[r.get(h) for h in headers] for r in rows])
+
+
+RULE_COLUMNS = ("suite", "rule", "severity", "status", "evaluated", "unexpected", "accepted")
+
+
+def rules_table(rules: list[dict[str, Any]]) -> str:
+    return md_table(RULE_COLUMNS, [[r[c] for c in RULE_COLUMNS] for r in rules])
+
+
+ENV.filters.update(rows_table=lambda rows: Markup(rows_table(rows)), pct=_pct)
+
+
+def _history_view(history: dict[str, Any]) -> dict[str, Any]:
+    """The rows of the history sections' tables."""
+    verdicts = history["verdicts"]
+    ours = sorted({v["verdict"] for v in verdicts})
+    theirs = sorted({v["official_verdict"] or "(empty)" for v in verdicts})
+    counts = {(v["verdict"], v["official_verdict"] or "(empty)"): v["n"] for v in verdicts}
+    return {
+        "history": history,
+        "review_file": REVIEW_FILE,
+        "disagreements_file": DISAGREEMENTS_FILE,
+        "matching": [
+            [m[k] for k in ("document_id", "source_rows", "by_id", "exactly", "approximately")]
+            + [m[k] for k in ("not_at_all", "by_steward", "own_key")]
+            for m in history["matching"]
+        ],
+        "cross": {
+            "headers": ["ours \\ official", *theirs, "total"],
+            "rows": [
+                [o, *(counts.get((o, t), 0) for t in theirs), sum(counts.get((o, t), 0) for t in theirs)]
+                for o in ours
+            ],
+        },
+        "kinds": [[k["kind"], k["measure_years"], k["both_assessed"]] for k in history["disagreement_kinds"]],
+        "disagreements": [
+            [
+                f"{d['source_file']}:{d['source_line']}",
+                d["measure_key"],
+                d["year"],
+                d["measure_label"],
+                f"{d['direction']} ({d['direction_source']})",
+                d["target_raw"],
+                d["realisation_raw"],
+                d["previous_realisation_value"],
+                f"{d['verdict']} ({d['verdict_reason']})",
+                d["official_verdict_raw"],
+                d["kind"],
+            ]
+            for d in history["disagreements"]
+        ],
+        "directions": [
+            [d["direction_source"], d["measures"], d["measures_with_an_assessable_year"]]
+            for d in history["directions"]
+        ],
+    }
+
+
+def summary_markdown(data: dict[str, Any]) -> str:
+    """quality-summary.md from the content of quality-summary.json."""
+    failed = sorted(
+        (r for r in data["rules"] if r["status"] == "failed"),
+        key=lambda r: (r["severity"] != "error", r["suite"], r["rule"]),
+    )
+    history = data.get("history") or {}
+    view = {
+        "data": data,
+        "quarantined": [
+            [q["file"], q["line"], q["error"], q["in_the_warehouse"]]
+            for q in data.get("quarantined_files") or []
+        ],
+        "suites": [
+            [
+                s["suite"],
+                s["asset"],
+                s["status"] + (" (earlier run)" if s.get("from_an_earlier_run") else ""),
+                s.get("evaluated"),
+                s.get("unexpected"),
+                s.get("accepted"),
+                s.get("validated_at"),
+                (s.get("run_id") or "")[:8],
+            ]
+            for s in data["suites"]
+        ],
+        "rules": [[r[c] for c in RULE_COLUMNS] for r in data["rules"]],
+        "failed": failed,
+        "accepted": [
+            [
+                e["measure_key"],
+                e["rule"],
+                e["matched_rows"],
+                ", ".join(f"{f}:{line}" for f, line in e["lines"]),
+                e["reason"],
+                e["reviewed_by"],
+                e["reviewed_on"],
+            ]
+            for e in data["exceptions_applied"]
+        ],
+        "stale": [
+            [e["measure_key"], e["rule"], e["reason"], "matches no offending row"]
+            for e in data["exceptions_stale"]
+        ]
+        + [
+            [e["measure_key"], e["rule"], e["reason"], "no suite has this rule"]
+            for e in data["exceptions_unknown_rule"]
+        ],
+        **(_history_view(history) if history else {"history": {}}),
+    }
+    return ENV.get_template("quality_summary.md.j2").render(view)
+
+
+def write_reports(
+    results: dict[str, SuiteResult] | None = None,
+    *,
+    run_id: str | None = None,
+    reports_dir: Path | None = None,
+    data_docs: bool = True,
+    warehouse: Path | None = None,
+    lock_timeout_s: float = 30.0,
+    history: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """quality-summary.{md,json} from the stored results (or `results`), then the Data Docs. With
+    `warehouse`, the summary lists the quarantined source files too; `history`: the sections of
+    `history_review` (measure matching, verdicts against the official ones)."""
+    reports_dir = (reports_dir or load_settings().reports_dir).resolve()
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    results = stored_results(reports_dir) if results is None else results
+    quarantined = quarantined_files(warehouse, lock_timeout_s) if warehouse is not None else None
+    data = summary(results, run_id, quarantined)
+    if history:
+        data["history"] = history
+    timings: dict[str, float] = {}
+    if data_docs:
+        started = time.monotonic()
+        build_data_docs(reports_dir)
+        timings["data_docs_s"] = round(time.monotonic() - started, 2)
+    data["timings_s"] = timings | dict(TIMINGS)
+    (reports_dir / "quality-summary.json").write_text(
+        json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8"
+    )
+    (reports_dir / "quality-summary.md").write_text(summary_markdown(data), encoding="utf-8")
+    return data
+
+
+def summary_paths(reports_dir: Path | None = None) -> dict[str, Path]:
+    reports_dir = (reports_dir or load_settings().reports_dir).resolve()
+    return {
+        "summary_md": reports_dir / "quality-summary.md",
+        "summary_json": reports_dir / "quality-summary.json",
+        "data_docs": reports_dir / "data-docs" / "index.html",
+    }
