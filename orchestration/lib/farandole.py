@@ -79,74 +79,46 @@ Choices worth knowing:
 import re
 from pathlib import Path
 
+from orchestration.lib.farandole_format import (  # noqa: F401 (the format's names; the public ones re-exported)
+    _HAS_LETTER_RE,
+    _HEADER_VAR_RE,
+    _HEADING_RE,
+    _INDICATOR_RE,
+    _KEYWORD_LIKE_RE,
+    _KEYWORD_RE,
+    _OBJECTIVE_RE,
+    _PERSPECTIVE_RE,
+    _PERSPECTIVES,
+    _PRECISIONS_RE,
+    _SECTION_BY_INITIAL,
+    _STYLE_RE,
+    _UNIT_HEADER,
+    _WS,
+    BLANK,
+    DASH,
+    DOCUMENT_TYPES,
+    INDICATOR_KEYWORD,
+    MAX_LINES,
+    MISSION_MARK,
+    OBJECTIVE_KEYWORD,
+    PERSPECTIVES,
+    PRECISIONS_HEADING,
+    PROGRAMME_LABEL_VARIABLE,
+    PROGRAMME_VARIABLE,
+    QUALIFIER_WORDS,
+    SOURCE_FORMAT,
+    UNIT_HEADING,
+    WHITESPACE,
+    YEAR_VARIABLE,
+    _quote,
+)
+from orchestration.lib.farandole_tables import TableParsing
 from orchestration.lib.records import (
-    CellRecord,
     MethodologyRecord,
     ParsedDocument,
     SourceFormatError,
     decode_source,
-    value_kind_for,
 )
-
-SOURCE_FORMAT = "farandole_text"
-DOCUMENT_TYPES = ("PAP", "RAP")
-# The real export of a programme has a few hundred lines (448 for P352), the largest a few thousand.
-MAX_LINES = 200_000
-
-# The format's wording, shared with its writer (orchestration.lib.farandole_writer).
-OBJECTIVE_KEYWORD, INDICATOR_KEYWORD, MISSION_MARK = "OBJECTIF", "INDICATEUR", "mission"
-YEAR_VARIABLE, PROGRAMME_VARIABLE, PROGRAMME_LABEL_VARIABLE = "annee", "numProg", "libelleProg"
-UNIT_HEADING, PRECISIONS_HEADING = "Unité", "Précisions méthodologiques"
-PERSPECTIVES = {  # perspective -> its wording, printed in parentheses under the indicator's label
-    "citoyen": "du point de vue du citoyen",
-    "usager": "du point de vue de l'usager",
-    "contribuable": "du point de vue du contribuable",
-}
-# A year column's qualifier words as printed ('Prévision PAP 2019', 'Cible', 'Prévision actualisée'),
-# besides years; the first word is one of the first three. _QUALIFIER_*_RE accept them (any accents).
-QUALIFIER_WORDS = ("Réalisation", "Prévision", "Cible", "finale", "actualisée", "du", "PAP")
-BLANK = "\xa0"  # the content of an "empty" paragraph (padding, or a blank last cell)
-DASH = "–"  # between a number and its label ('1 – label'); a hyphen or em dash is read too
-# What surrounds a line's content and is not content: ASCII whitespace, no-break spaces, BOM.
-WHITESPACE = _WS = " \t\r\n\x0b\x0c\xa0\u2007\u202f\ufeff"
-
-_HEADER_VAR_RE = re.compile(r"\$@FwLOVariable\(\s*([^#,()\s]+)\s*[#,](.*)\)")
-_STYLE_RE = re.compile(r"\$@FwLOStyle\(.*\)")
-# 'OBJECTIF' / 'INDICATEUR' alone (PAP 2024), or with the number (RAP, older PAP), 'mission' after it.
-_KEYWORD_RE = re.compile(
-    rf"{OBJECTIVE_KEYWORD}(?:\s+(?P<obj>\d+))?"
-    rf"|{INDICATOR_KEYWORD}(?:\s+(?P<ind>\d+\.\d+)(?:\s+(?P<mission>(?i:{MISSION_MARK})))?)?"
-)
-# a keyword and a number that is neither layout ('INDICATEUR 1.2 transversal'); longer lines are text
-_KEYWORD_LIKE_RE = re.compile(rf"(?:{OBJECTIVE_KEYWORD}|{INDICATOR_KEYWORD})\s+\d[\d.]*(?:\s+\S+)?")
-_MISSION_REF = "(Indicateur Mission)"  # ref_programme of a mission indicator's programme row (CSV)
-_OBJECTIVE_RE = re.compile(r"(\d+)\s*[–—-]\s*(\S.*)")
-_INDICATOR_RE = re.compile(r"(\d+)\.(\d+)\s*[–—-]\s*(\S.*)")
-_PERSPECTIVE_RE = re.compile(
-    r"\(\s*du\s+point\s+de\s+vue\s+(?:du\s+|de\s+la\s+|de\s+l['’]\s*)?(\w+)\s*\)", re.I
-)
-_PERSPECTIVES = tuple(PERSPECTIVES)
-_UNIT_HEADER = (UNIT_HEADING, "Unite", "UNITÉ", "UNITE")
-_YEAR_RE = re.compile(r"(\d{4})(?:\s*(\(.*\)))?")
-_NOT_A_YEAR_RE = re.compile(r"\d{1,3}|\d{5,}|\d{4}\S.*|\d+\s*\(.*\)")
-_QUALIFIER_WORD = r"(?:r[ée]alisation|pr[ée]vision|cible|finale|actualis[ée]e|du|pap|\d{4})"
-# a bare qualifier's first line ('Réalisation', 'Prévision', 'Cible', 'Prévision PAP 2019'…)
-_QUALIFIER_FIRST_RE = re.compile(rf"(?i:(?:r[ée]alisation|pr[ée]vision|cible)(?:\s+{_QUALIFIER_WORD})*)")
-# and its continuation lines ('PAP 2019', 'actualisée', 'finale'): qualifier words, not a lone year
-_QUALIFIER_NEXT_RE = re.compile(rf"(?i:(?!\d){_QUALIFIER_WORD}(?:\s+{_QUALIFIER_WORD})*)")
-_PRECISIONS_RE = re.compile(r"pr[ée]cisions\s+m[ée]thodologiques\s*:?", re.I)
-_HEADING_RE = re.compile(
-    r"(?P<h>sources?\s+des?\s+donn[ée]es|modes?\s+de\s+calcul|justifications?\s+des\s+cibles"
-    r"|n\.?\s?b\.?(?=\s*:))\s*(?::\s*(?P<rest>.*))?",
-    re.I,
-)
-_SECTION_BY_INITIAL = {
-    "s": "source_des_donnees",
-    "m": "mode_de_calcul",
-    "j": "justification_des_cibles",
-    "n": "note",
-}
-_HAS_LETTER_RE = re.compile(r"[^\W\d_]")
 
 
 def read_farandole(
@@ -203,11 +175,7 @@ def read_farandole(
     return doc
 
 
-def _quote(s: str, limit: int = 70) -> str:
-    return repr(s if len(s) <= limit else s[: limit - 1] + "…")
-
-
-class _Parser:
+class _Parser(TableParsing):
     """Recursive descent over the non-blank lines (line number, stripped text)."""
 
     def __init__(
@@ -429,271 +397,6 @@ class _Parser:
             i = self.methodology(i + 1, ind.code)
         return i
 
-    # -- table ---------------------------------------------------------------------------------
-
-    def table(self, i: int, ind: "_Indicator") -> int:
-        """Parse the table starting at the 'Unité' line items[i]; return the index after it."""
-        items = self.items
-        n = len(items)
-        table_line = items[i][0]
-        i += 1
-        columns, i = self.year_columns(i, ind, table_line)
-        start = i
-        while i < n:
-            line, s = items[i]
-            if (
-                s[0] == "$"
-                or (s[0] in "Pp" and _PRECISIONS_RE.fullmatch(s))
-                or self.keyword(line, s) is not None
-            ):
-                break
-            i += 1
-        measures = self.measures(start, i, len(columns))
-        self.check_body(measures, start, i, len(columns), ind, table_line)
-        self.emit_cells(measures, columns, ind)
-        return i
-
-    def year_columns(
-        self, i: int, ind: "_Indicator", table_line: int
-    ) -> tuple[list[tuple[str, int, str]], int]:
-        """The year column headers from items[i]: ([(header, year, value kind)], index after them)."""
-        items = self.items
-        n = len(items)
-        path = self.path
-        columns: list[tuple[str, int, str]] = []  # (header, year, value kind)
-        unqualified: list[tuple[int, int, int]] = []  # (column index, year, line) without qualifier
-        bare = None  # a column header with a bare qualifier ('2019 Réalisation'), if any
-        while i < n:
-            line, s = items[i]
-            m = _YEAR_RE.fullmatch(s)
-            if m is None:
-                if _NOT_A_YEAR_RE.fullmatch(s):
-                    raise self.error(
-                        line,
-                        f"year column header {_quote(s)} is not a 4-digit year (table of indicator"
-                        f" {ind.number} at line {table_line})",
-                    )
-                if s[0] == "(" and s[-1] == ")":
-                    raise self.error(
-                        line,
-                        f"column qualifier {_quote(s)} does not follow a year line"
-                        f" (table of indicator {ind.number} at line {table_line})",
-                    )
-                break
-            year = int(m[1])
-            qualifier, q_line = m[2], line
-            i += 1
-            if qualifier is None and i < n:
-                next_line, q = items[i]
-                if q[0] == "(" and q[-1] == ")":
-                    qualifier, q_line = q, next_line
-                    i += 1
-                elif _QUALIFIER_FIRST_RE.fullmatch(q):  # 'Prévision' / 'PAP 2019': bare, over lines
-                    parts = [q]
-                    i += 1
-                    while i < n and _QUALIFIER_NEXT_RE.fullmatch(items[i][1]):
-                        parts.append(items[i][1])
-                        i += 1
-                    qualifier, q_line = " ".join(parts), next_line
-            if i + 1 < n:
-                u_line, u = items[i]
-                if (
-                    u[0] != "("
-                    and _HAS_LETTER_RE.search(u)
-                    and _YEAR_RE.fullmatch(items[i + 1][1])
-                    and not _YEAR_RE.fullmatch(u)
-                    and not _NOT_A_YEAR_RE.fullmatch(u)
-                ):
-                    # followed by a year header: not the first measure label, an unknown qualifier
-                    joined = f"{qualifier} {u}" if qualifier else u
-                    raise self.error(
-                        u_line,
-                        f"unknown value kind in column header qualifier {joined!r}: {_quote(u)} after"
-                        f" year column {year} (line {line}) is not a qualifier word (Réalisation,"
-                        f" Prévision, Cible, PAP <year>, actualisée…) (table of indicator {ind.number}"
-                        f" at line {table_line})",
-                    )
-            kind = value_kind_for(qualifier or "", path, q_line, year)
-            header = f"{m[1]} {qualifier}" if qualifier else m[1]
-            if qualifier is None:
-                unqualified.append((len(columns), year, line))
-            elif bare is None and qualifier[0] != "(":
-                bare = header
-            columns.append((header, year, kind))
-        if not columns:
-            found = "end of file" if i >= n else _quote(items[i][1])
-            raise self.error(
-                items[i][0] if i < n else table_line,
-                f"table of indicator {ind.number} at line {table_line} has no year columns:"
-                f" expected a 4-digit year after 'Unité', found {found}",
-            )
-        if bare is not None and unqualified:
-            column, year, line = unqualified[0]
-            if column == len(columns) - 1 and i < n:  # the last column: its qualifier was not known
-                line, found = items[i]
-                what = f"{_quote(found)} (line {line}) is not a known qualifier"
-            else:
-                what = "it has none"
-            raise self.error(
-                line,
-                f"year column {year} has no qualifier while the other columns of the table of indicator"
-                f" {ind.number} at line {table_line} have one (like {bare!r}): {what}"
-                f" (expected Réalisation, Prévision, Cible, PAP <year>, actualisée…)",
-            )
-        return columns, i
-
-    def blank_cell_after(self, k: int, end: int) -> tuple[int, str] | None:
-        """The blank line right after items[k], when it can be a measure's last cell."""
-        found = self.blanks.get(k)
-        if not found or (k == end - 1 and len(found) == 1):  # the padding that closes the table
-            return None
-        return found[0]
-
-    def measures(self, start: int, end: int, ncol: int) -> list[tuple[int, list[tuple[int, str]]]]:
-        """Cut the table body items[start:end] into measures: [(index of the label, cells)].
-
-        Each measure is a label, a unit and `ncol` cells; its last cell may be a blank line. The
-        last measure has fewer cells when the body is short (`check_body` says why)."""
-        items = self.items
-        out: list[tuple[int, list[tuple[int, str]]]] = []
-        k = start
-        while k < end:
-            cells: list[tuple[int, str]] = []
-            j = k + 2  # the first cell, after the label and the unit
-            if k + 1 < end:
-                while len(cells) < ncol:
-                    if len(cells) == ncol - 1:
-                        blank = self.blank_cell_after(j - 1, end)
-                        if blank is not None:
-                            cells.append(blank)
-                            break
-                    if j >= end:
-                        break
-                    cells.append(items[j])
-                    j += 1
-            out.append((k, cells))
-            k = j
-        return out
-
-    def check_body(
-        self,
-        measures: list[tuple[int, list[tuple[int, str]]]],
-        start: int,
-        end: int,
-        ncol: int,
-        ind: "_Indicator",
-        table_line: int,
-    ) -> None:
-        """Check the table body (label, unit and `ncol` cells per measure) before any cell is emitted.
-
-        `end` is the index of the item that ended the table (len(items) at end of file).
-        """
-        items = self.items
-        group = ncol + 2
-        count = end - start
-        if end < len(items):
-            end_line, end_text = items[end]
-            end_what = f"{_quote(end_text)} (line {end_line})"
-            complete = _PRECISIONS_RE.fullmatch(end_text) is not None
-        else:
-            end_line = self.last_line()
-            end_what = f"end of file (line {end_line})"
-            complete = False
-        where = f"table of indicator {ind.number} at line {table_line}"
-        if count == 0:
-            raise self.error(
-                end_line,
-                f"{'' if complete else 'table cut short: '}{where} has no measure rows:"
-                f" expected a measure label, its unit and {ncol} cells, found {end_what}",
-            )
-        short = len(measures[-1][1]) < ncol
-        blank = sum(1 for _, cells in measures for _, cell in cells if not cell.strip(_WS))
-        blank_what = f" and {blank} blank last cells" if blank else ""
-        count_msg = (
-            f"{where}: {count} non-blank lines{blank_what} after the year headers, not a multiple of"
-            f" {group} (label, unit and {ncol} cells per measure)"
-        )
-        for position, (k, cells) in enumerate(measures):
-            label_line, label = items[k]
-            if not _HAS_LETTER_RE.search(label):
-                previous = f' after measure "{items[measures[position - 1][0]][1]}"' if position else ""
-                raise self.error(
-                    label_line,
-                    f"expected a measure label at line {label_line}{previous}, found {_quote(label)}:"
-                    f" a cell is probably missing or extra ({where}, {count} non-blank lines{blank_what}"
-                    f" after the year headers for {group} per measure)",
-                )
-            if not short:
-                continue
-            for j, (cell_line, cell) in enumerate(cells):
-                if _looks_like_label(cell):
-                    raise self.error(
-                        cell_line,
-                        f'missing cell: measure "{label}" (line {label_line}) has {j} cells for {ncol}'
-                        f" year columns: line {cell_line} {_quote(cell)} looks like the next measure's label;"
-                        f" {count_msg}",
-                    )
-            if len(cells) < ncol:
-                if complete:
-                    raise self.error(
-                        label_line,
-                        f'missing cell: measure "{label}" (line {label_line}) has {len(cells)} cells'
-                        f" for {ncol} year columns before {end_what}; {count_msg}",
-                    )
-                raise self.error(
-                    end_line,
-                    f'table cut short: measure "{label}" (line {label_line}) has {len(cells)} cells'
-                    f" for {ncol} year columns at {end_what}; {count_msg}",
-                )
-        if short:  # pragma: no cover - the last measure is the short one, caught above
-            raise self.error(table_line, count_msg)
-
-    def emit_cells(
-        self,
-        measures: list[tuple[int, list[tuple[int, str]]]],
-        columns: list[tuple[str, int, str]],
-        ind: "_Indicator",
-    ) -> None:
-        items = self.items
-        cells = self.doc.cells
-        programme_code = self.programme_code
-        programme_label = self.doc.programme_label
-        ref_programme = _MISSION_REF if ind.mission else None
-        for position, (k, measure_cells) in enumerate(measures, 1):
-            label = items[k][1]
-            unit = items[k + 1][1]
-            for column, ((cell_line, value), (header, year, kind)) in enumerate(
-                zip(measure_cells, columns, strict=True), 1
-            ):
-                cells.append(
-                    CellRecord(
-                        source_line=cell_line,
-                        record_number=None,
-                        programme_code=programme_code,
-                        programme_label=programme_label,
-                        mission_code=None,
-                        mission_label=None,
-                        budget_type=None,
-                        sector_type="programme",
-                        objective_code=ind.objective_code,
-                        objective_number=ind.objective_number,
-                        objective_label=ind.objective_label,
-                        indicator_code=ind.code,
-                        indicator_number=ind.number,
-                        indicator_label=ind.label,
-                        perspective=ind.perspective,
-                        measure_position=position,
-                        measure_label=label,
-                        unit_raw=unit,
-                        column_position=column,
-                        column_header=header,
-                        year=year,
-                        value_kind=kind,
-                        value_raw=value,
-                        ref_programme=ref_programme,
-                    )
-                )
-
     # -- methodology ---------------------------------------------------------------------------
 
     def methodology(self, i: int, indicator_code: str) -> int:
@@ -775,8 +478,3 @@ def _methodology_record(indicator_code: str, current: list) -> MethodologyRecord
         source_line_start=first,
         source_line_end=last,
     )
-
-
-def _looks_like_label(s: str) -> bool:
-    """A measure label rather than a cell value: long text of several words (diagnostics only)."""
-    return len(s) >= 40 and sum(1 for w in s.split() if _HAS_LETTER_RE.search(w)) >= 5
