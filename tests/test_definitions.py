@@ -36,6 +36,7 @@ ASSETS = {
     "publish/dbt_docs": ("publish", ("dbt",)),
     "publish/marts_duckdb": ("publish", ("duckdb",)),
     "publish/parquet_exports": ("publish", ("parquet",)),
+    "publish/run_fingerprint": ("publish", ("duckdb",)),
     "publish/scorecard": ("publish", ("html",)),
     "quality/quality_report": ("quality", ("gx",)),
     "raw/indicator_cell": ("ingest", ("duckdb", "python")),
