@@ -3,17 +3,13 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
--include .env
-RAW_DIR ?= raw
-DATA_DIR ?= data
-DUCKDB_PATH ?= $(DATA_DIR)/warehouse.duckdb
-DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# The project's variables (RAW_DIR, DATA_DIR, DAGSTER_HOME, …) are read by Python alone, from the
+# environment and then `.env`, the same way for `make run`, `make dev` and the tests
+# (orchestration/lib/settings.py): make neither reads `.env` nor sets defaults of its own.
 # Telemetry off (dbt honours DO_NOT_TRACK; Dagster's is off in dagster.yaml as well).
 DO_NOT_TRACK := 1
 DAGSTER_DISABLE_TELEMETRY := 1
-export RAW_DIR DATA_DIR DUCKDB_PATH DAGSTER_HOME DO_NOT_TRACK DAGSTER_DISABLE_TELEMETRY
-# DAGSTER_HOME must be absolute.
-override DAGSTER_HOME := $(abspath $(DAGSTER_HOME))
+export DO_NOT_TRACK DAGSTER_DISABLE_TELEMETRY
 
 UV_VERSION := 0.13.9
 # uv: the one on PATH (the fast path); else the project-local one of an earlier `make setup`; else
@@ -27,29 +23,31 @@ UV := $(shell command -v uv 2>/dev/null \
   || echo "$(UV_BOOTSTRAP)/bin/uv")
 UV_INSTALL := $(if $(findstring $(UV_BOOTSTRAP),$(UV)),python3 -m venv "$(UV_BOOTSTRAP)" && "$(UV_BOOTSTRAP)/bin/python" -m,python3 -m) pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 RUN := $(UV) run --locked --no-sync
+# DATA_DIR as the job sees it (environment, then .env, then data/), for the targets that name it.
+DATA_DIR_RESOLVED = $(shell $(RUN) python -c 'from orchestration.lib.settings import load_settings; print(load_settings().data_dir)')
 
 .PHONY: help setup manifest browser run test dev lint format clean corpus bench
 
 help:
-	@echo "make run    materialize every asset into $(DUCKDB_PATH) (sources: $(RAW_DIR))"
+	@echo "make run    materialize every asset into DATA_DIR (default data/; sources: RAW_DIR, default raw/);"
+	@echo "            skipped when nothing changed since the last complete run (FORCE=1: rebuild anyway)"
 	@echo "make test   the tests (what CI runs)"
 	@echo "make dev    the Dagster UI on http://127.0.0.1:3000"
 	@echo "make lint   ruff + sqlfluff"
-	@echo "make corpus a synthetic 20-vintage corpus under $(DATA_DIR)/corpus (for make bench)"
-	@echo "make bench  time and measure the job (shipped sources and corpus); prints one table"
+	@echo "make corpus a synthetic 20-vintage corpus under DATA_DIR/corpus (for make bench)"
+	@echo "make bench  time and measure the job (shipped sources and corpus); prints one table and the bars"
 
 # uv itself, then the locked environment (a no-op in about a second when nothing changed).
 setup:
 	@$(UV) --version >/dev/null 2>&1 || { $(UV_INSTALL); }
 	@$(UV) sync --locked --quiet
-	@mkdir -p "$(DAGSTER_HOME)" && cmp -s dagster.yaml "$(DAGSTER_HOME)/dagster.yaml" || cp dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
 
 # dbt parse only when the dbt project changed (fingerprint kept in dbt_project/target/).
 manifest: setup
 	@$(RUN) python -m orchestration.prepare
 
 run: setup
-	@$(RUN) python -m orchestration.cli
+	@$(RUN) python -m orchestration.cli $(if $(FORCE),--force)
 
 # Headless Chromium (Debian's package) for the scorecard test: the test tooling installs it.
 browser:
@@ -65,7 +63,7 @@ test: manifest browser
 	$(RUN) pytest --durations=15
 
 dev: manifest
-	$(RUN) dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+	$(RUN) python -m orchestration.dev -h 127.0.0.1 -p 3000
 
 lint: setup
 	$(RUN) ruff check orchestration tests
@@ -78,11 +76,11 @@ format: setup
 
 # A synthetic 20-vintage corpus (plus the shipped sources) under data/corpus/raw, for the benchmark.
 corpus: setup
-	@$(RUN) python -m orchestration.tools.corpus --out $(DATA_DIR)/corpus
+	@$(RUN) python -m orchestration.tools.corpus --out $(DATA_DIR_RESOLVED)/corpus
 
 # Speed and memory of the whole job on the shipped sources and the corpus; prints one table.
 bench: setup manifest
 	@$(RUN) python -m orchestration.tools.bench
 
-clean:
-	rm -rf "$(DATA_DIR)" dbt_project/target dbt_project/logs
+clean: setup
+	rm -rf "$(DATA_DIR_RESOLVED)" dbt_project/target dbt_project/logs

@@ -1,5 +1,8 @@
 """`make run`: prepare the dbt manifest if the dbt project changed, materialize every asset in one
-in-process run recorded in DAGSTER_HOME, then print one screen of what happened.
+in-process run recorded in DAGSTER_HOME, then print one screen of what happened. When nothing
+changed since the last complete run (see `raw_sources`), the run skips everything downstream of
+ingestion and the screen says which fingerprint matched. `--force` (`make run FORCE=1`) does the
+work anyway.
 
 One writer: an in-process run does not go through the instance's run queue (dagster.yaml,
 `concurrency.runs.max_concurrent_runs: 1`), so `make run` enforces it itself. It holds an exclusive
@@ -18,7 +21,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from orchestration.lib.settings import PROJECT_DIR, export_for_subprocesses, load_settings
+from orchestration.lib.settings import PROJECT_DIR, load_settings, prepare_dagster_home
 
 
 def _rel(path) -> str:
@@ -98,35 +101,52 @@ def refuse_if_a_run_is_in_progress(instance, warehouse: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m orchestration.cli", description=__doc__.splitlines()[0])
+    parser.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    args = parser.parse_args(argv)
     settings = load_settings()
     try:
         with writer_lock(settings.duckdb_path):
-            return _main(settings)
+            return _main(settings, force=args.force)
     except AnotherWriter as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 3
 
 
-def _main(settings) -> int:
+def _main(settings, force: bool = False) -> int:
     started = time.monotonic()
-    export_for_subprocesses(settings)
     print("[1/3] dbt manifest … ", end="", flush=True)
     from orchestration.prepare import prepare
 
     print("rebuilt" if prepare() else "up to date", flush=True)
     print("[2/3] loading the Dagster definitions …", flush=True)
+    import logging
+
     import dagster as dg
 
     from orchestration.definitions import defs
 
+    # When nothing changed, the checks downstream of ingestion are skipped with their steps; Dagster
+    # warns, for every step after them, that a blocking check emitted no result. Expected: quiet.
+    logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
     job = defs.resolve_implicit_global_asset_job_def()
     log_path = settings.data_dir / "logs" / "last-run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     print(
         f"[3/3] materializing every asset (sources: {_rel(settings.raw_dir)}; details in {_rel(log_path)}) …"
     )
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": "ERROR"}}, "progress": {}}}
+    if force:
+        run_config["ops"] = {"raw_sources": {"config": {"force": True}}}
+    home = prepare_dagster_home(settings.dagster_home)
     # dbt's own output (every node, every test) goes to the log file; the terminal gets the progress.
-    with dg.DagsterInstance.get() as instance, open(log_path, "w") as log, contextlib.redirect_stdout(log):
+    with (
+        dg.DagsterInstance.from_config(str(home)) as instance,
+        open(log_path, "w") as log,
+        contextlib.redirect_stdout(log),
+    ):
         refuse_if_a_run_is_in_progress(instance, settings.duckdb_path)
         result = job.execute_in_process(
             instance=instance,
@@ -137,7 +157,7 @@ def _main(settings) -> int:
                 PID_TAG: str(os.getpid()),
             },
             # The console logger only for errors: the progress logger tells the story.
-            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}, "progress": {}}},
+            run_config=run_config,
         )
         write_run_record(
             instance, result, settings.data_dir / "logs" / "last-run.json", time.monotonic() - started
@@ -145,34 +165,58 @@ def _main(settings) -> int:
     return summarize(result, settings, time.monotonic() - started, log_path)
 
 
+def up_to_date(result) -> dict | None:
+    """The fingerprint raw_sources matched, when this run had nothing to do."""
+    from orchestration.defs.ingest.assets import UP_TO_DATE
+
+    for observation in result.asset_observations_for_node("raw_sources"):
+        metadata = {k: v.value for k, v in observation.metadata.items()}
+        if metadata.get(UP_TO_DATE):
+            return metadata
+    return None
+
+
+def rebuilt_because(result) -> list[str]:
+    """Why raw_sources found the run had work to do (empty when it was up to date)."""
+    import dagster as dg
+
+    for materialization in result.asset_materializations_for_node("raw_sources"):
+        if materialization.asset_key == dg.AssetKey(["raw", "source_document"]):
+            why = materialization.metadata.get("why_run")
+            return list(why.value) if why is not None else []
+    return []
+
+
 def write_run_record(instance, result, path, elapsed: float) -> None:
-    """Step durations and ingestion figures of the run, for the benchmark and for people."""
+    """Step durations (the instance's step statistics) and ingestion figures of the run, for the
+    benchmark and for people."""
     import json
 
     import dagster as dg
 
-    started: dict[str, float] = {}
-    steps: dict[str, float] = {}
-    for entry in instance.all_logs(result.run_id):
-        event = entry.dagster_event
-        if event is None or not event.step_key:
-            continue
-        if event.event_type == dg.DagsterEventType.STEP_START:
-            started[event.step_key] = entry.timestamp
-        elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
-            steps[event.step_key] = round(entry.timestamp - started.get(event.step_key, entry.timestamp), 3)
+    steps = {
+        stat.step_key: round(stat.end_time - stat.start_time, 3)
+        for stat in instance.get_run_step_stats(result.run_id)
+        if stat.start_time is not None and stat.end_time is not None
+    }
     ingest: dict = {}
+    why_run = rebuilt_because(result)
     for materialization in result.asset_materializations_for_node("raw_sources"):
         if materialization.asset_key == dg.AssetKey(["raw", "source_document"]):
             ingest = {
                 k: v.value for k, v in materialization.metadata.items() if isinstance(v.value, int | float)
             }
+    matched = up_to_date(result)
     checks = result.get_asset_check_evaluations()
     record = {
         "run_id": result.run_id,
         "success": result.success,
         "wall_s": round(elapsed, 3),
+        "up_to_date": matched is not None,
+        "fingerprint": (matched or {}).get("fingerprint"),
+        "why_run": why_run,
         "steps": steps,
+        "steps_skipped": sorted(e.step_key for e in result.get_step_skipped_events()),
         "ingest": ingest,
         "checks": {
             "passed": sum(e.passed for e in checks),
@@ -212,6 +256,17 @@ def summarize(result, settings, elapsed: float, log_path) -> int:
     print()
     print("=" * 78)
     print(f"run {result.run_id[:8]}: {'succeeded' if result.success else 'FAILED'} in {elapsed:.0f} s")
+    matched = up_to_date(result)
+    if matched:
+        print(
+            f"warehouse up to date (fingerprint {matched['fingerprint'][:12]}, the same as run "
+            f"{matched['matched_run'][:8]} of {matched['matched_run_completed_at'][:19]}): nothing "
+            "changed in the documents, the dbt project, the expectations or the code; nothing rebuilt "
+            "(make run FORCE=1 rebuilds anyway)"
+        )
+    else:
+        for reason in rebuilt_because(result):
+            print(f"rebuilt: {reason}"[:300])
     if settings.duckdb_path.exists():
         with connection(settings.duckdb_path, read_only=True, timeout_s=settings.lock_timeout_s) as con:
             for doc_id, kind, vintage, file, cells in con.execute(
@@ -225,7 +280,10 @@ def summarize(result, settings, elapsed: float, log_path) -> int:
             for error, outcome in quarantined(con):
                 print(f"  QUARANTINED {error}")
                 print(f"              {outcome}")
-    print(f"checks: {len(passed)} passed, {len(warned)} warned, {len(failed_errors)} failed")
+    print(
+        f"checks{' (of the ingestion only)' if matched else ''}: "
+        f"{len(passed)} passed, {len(warned)} warned, {len(failed_errors)} failed"
+    )
     for e in failed_errors:
         print(f"  FAILED  {e.asset_key.to_user_string()} · {e.check_name}: {e.description or ''}"[:300])
     for e in warned:
@@ -241,7 +299,7 @@ def summarize(result, settings, elapsed: float, log_path) -> int:
         ("run log (dbt output)", log_path, ""),
     ]
     for label, path, note in where:
-        state = "" if path.exists() else "  (not produced by this run)"
+        state = "" if path.exists() else "  (not produced)"
         print(f"{label + ':':<22}{_rel(path)}{'  — ' + note if note and not state else ''}{state}")
     print("Dagster UI: make dev, then http://127.0.0.1:3000")
     print("=" * 78)

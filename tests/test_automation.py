@@ -32,7 +32,12 @@ def instance():
 
 
 def _evaluate(instance, cursor: str | None):
-    context = dg.build_sensor_context(cursor=cursor, instance=instance)
+    import os
+
+    from orchestration.defs.resources import SettingsResource
+
+    settings = SettingsResource(raw_dir=os.environ["RAW_DIR"])
+    context = dg.build_sensor_context(cursor=cursor, instance=instance, resources={"settings": settings})
     result = raw_dir_sensor(context)
     return result, context.cursor
 
@@ -126,7 +131,7 @@ def test_a_cursor_of_the_earlier_format_is_read_as_the_files_done(pap_copy, inst
     import json
 
     monkeypatch.setenv("RAW_DIR", str(pap_copy))
-    old_cursor = json.dumps(automation._signatures(), sort_keys=True)
+    old_cursor = json.dumps(automation._signatures(pap_copy), sort_keys=True)
     result, _cursor = _evaluate(instance, old_cursor)
     assert isinstance(result, dg.SkipReason) and "no source file" in result.skip_message
 

@@ -166,7 +166,8 @@ def test_an_open_reader_never_blocks_a_run_and_keeps_reading(published, tmp_path
     )
     try:
         assert reader.stdout.readline().strip() == "open"
-        result = make_run(published, published.parent / "raw")  # a whole run while the reader reads
+        # a whole run while the reader reads (forced: nothing changed since `published`)
+        result = make_run(published, published.parent / "raw", extra_env={"FORCE": "1"})
         stop.touch()
         out = reader.communicate(timeout=30)[0]
     finally:

@@ -36,6 +36,7 @@ ASSETS = {
     "publish/dbt_docs": ("publish", ("dbt",)),
     "publish/marts_duckdb": ("publish", ("duckdb",)),
     "publish/parquet_exports": ("publish", ("parquet",)),
+    "publish/run_fingerprint": ("publish", ("duckdb",)),
     "publish/scorecard": ("publish", ("html",)),
     "quality/qa_dim_indicator": ("warehouse", ("dbt", "duckdb")),
     "quality/qa_fct_indicator_value": ("warehouse", ("dbt", "duckdb")),

@@ -66,7 +66,8 @@ def _kill_when(data_dir: Path, marker: str, delay_s: float, extra_env: dict[str,
     }
     (data_dir / "dagster_home_kill").mkdir(exist_ok=True)
     job = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli"],
+        # --force: the sources did not change since `published`; the job must do the work to be killed
+        [sys.executable, "-m", "orchestration.cli", "--force"],
         cwd=PROJECT_DIR,
         env=env,
         stdout=subprocess.PIPE,

@@ -14,12 +14,13 @@ def _materialize(raw_dir: Path, db: Path) -> dg.ExecuteInProcessResult:
     from orchestration.defs.dbt.assets import warehouse_dbt_assets
     from orchestration.defs.dbt.project import dbt_project
     from orchestration.defs.ingest.assets import raw_sources
-    from orchestration.defs.resources import WarehouseResource
+    from orchestration.defs.resources import SettingsResource, WarehouseResource
 
     return dg.materialize(
         [raw_sources, warehouse_dbt_assets],
         resources={
-            "warehouse": WarehouseResource(database=str(db), raw_dir=str(raw_dir), lock_timeout_s=5),
+            "warehouse": WarehouseResource(database=str(db), lock_timeout_s=5),
+            "settings": SettingsResource(raw_dir=str(raw_dir)),
             "dbt": DbtCliResource(project_dir=dbt_project),
         },
         instance=dg.DagsterInstance.ephemeral(),

@@ -56,13 +56,14 @@ def _run(raw_dir: Path, db: Path, reports: Path) -> dg.ExecuteInProcessResult:
     from orchestration.defs.dbt.project import dbt_project
     from orchestration.defs.ingest.assets import raw_sources
     from orchestration.defs.quality import QUALITY_ASSETS, QUALITY_CHECKS
-    from orchestration.defs.resources import WarehouseResource
+    from orchestration.defs.resources import SettingsResource, WarehouseResource
 
     os.environ["REPORTS_DIR"] = str(reports)
     return dg.materialize(
         [raw_sources, warehouse_dbt_assets, *QUALITY_ASSETS, *QUALITY_CHECKS, probe_downstream],
         resources={
-            "warehouse": WarehouseResource(database=str(db), raw_dir=str(raw_dir), lock_timeout_s=5),
+            "warehouse": WarehouseResource(database=str(db), lock_timeout_s=5),
+            "settings": SettingsResource(raw_dir=str(raw_dir)),
             "dbt": DbtCliResource(project_dir=dbt_project),
         },
         instance=dg.DagsterInstance.ephemeral(),

@@ -3,17 +3,19 @@ daily schedule for the whole graph.
 
 The graph is not partitioned: ingestion is incremental per document (a file is parsed only when its
 sha256 changed), and everything downstream is rebuilt by dbt in DuckDB, which takes seconds at
-these volumes. A sensor run names the changed files (`only`), so the others are not even hashed.
+these volumes; a run whose inputs did not change skips it all (see `raw_sources`). A sensor run
+names the changed files (`only`), so the others are not even hashed.
 """
 
 import hashlib
 import json
 import time
+from pathlib import Path
 
 import dagster as dg
 
+from orchestration.defs.resources import SettingsResource
 from orchestration.lib.ingest import discover
-from orchestration.lib.settings import load_settings
 
 refresh_job = dg.define_asset_job(
     "refresh_warehouse",
@@ -22,8 +24,8 @@ refresh_job = dg.define_asset_job(
 )
 
 
-def _signatures() -> dict[str, str]:
-    files, _refused = discover(load_settings().raw_dir)
+def _signatures(raw_dir: Path) -> dict[str, str]:
+    files, _refused = discover(raw_dir)
     signatures = {}
     for f in files:
         stat = f.path.stat()
@@ -97,10 +99,10 @@ def _settle_pending(context: dg.SensorEvaluationContext, state: dict) -> str | N
         "with a growing wait, up to an hour, while runs keep failing)."
     ),
 )
-def raw_dir_sensor(context: dg.SensorEvaluationContext):
+def raw_dir_sensor(context: dg.SensorEvaluationContext, settings: SettingsResource):
     """The cursor: `done`, the signature of each file as of the last run that succeeded for it;
     `pending`, the run requested last and the files it covers; the failures in a row."""
-    current = _signatures()
+    current = _signatures(settings.resolved().raw_dir)
     if context.cursor is None:
         context.update_cursor(json.dumps({"done": current}, sort_keys=True))
         return dg.SkipReason(f"baseline recorded: {len(current)} source file(s) in RAW_DIR")
@@ -145,5 +147,8 @@ daily_refresh = dg.ScheduleDefinition(
     job=refresh_job,
     cron_schedule="0 6 * * *",
     execution_timezone="Europe/Paris",
-    description="Every morning: the whole graph (a no-change run only re-hashes the files and rebuilds the marts).",
+    description=(
+        "Every morning: the whole graph. A run with nothing changed since the last complete run only "
+        "re-hashes the files and skips the rest."
+    ),
 )

@@ -4,9 +4,10 @@ the lock, never hang."""
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -15,14 +16,23 @@ class WarehouseLockedError(RuntimeError):
     pass
 
 
-def connect(path: Path, *, read_only: bool = False, timeout_s: float = 30.0) -> duckdb.DuckDBPyConnection:
+DEFAULT_CONFIG = {"threads": 2}
+
+
+def connect(
+    path: Path,
+    *,
+    read_only: bool = False,
+    timeout_s: float = 30.0,
+    config: Mapping[str, Any] | None = None,
+) -> duckdb.DuckDBPyConnection:
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + timeout_s
     delay = 0.2
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only, config={"threads": 2})
+            return duckdb.connect(str(path), read_only=read_only, config=dict(config or DEFAULT_CONFIG))
         except duckdb.IOException as exc:
             message = str(exc)
             if "lock" not in message.lower():
@@ -41,9 +51,13 @@ def connect(path: Path, *, read_only: bool = False, timeout_s: float = 30.0) -> 
 
 @contextmanager
 def connection(
-    path: Path, *, read_only: bool = False, timeout_s: float = 30.0
+    path: Path,
+    *,
+    read_only: bool = False,
+    timeout_s: float = 30.0,
+    config: Mapping[str, Any] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(path, read_only=read_only, timeout_s=timeout_s)
+    con = connect(path, read_only=read_only, timeout_s=timeout_s, config=config)
     try:
         yield con
     finally:

@@ -25,7 +25,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from orchestration.lib.cells import parse_cell
 from orchestration.lib.farandole import read_farandole
@@ -352,6 +351,8 @@ class _Batch:
         started = time.perf_counter()
         self.delete(self.chunk_ids, self.chunk_files)
         con = self.con
+        import pandas as pd  # here: importing it costs about a second, which a run with nothing to load spares
+
         con.register("cells_df", pd.DataFrame(self.cells))
         con.execute(f"insert into raw.indicator_cell ({', '.join(CELL_COLUMNS)}) select * from cells_df")
         con.unregister("cells_df")
@@ -616,27 +617,3 @@ def _write(
     except BaseException:
         batch.rollback()
         raise
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m orchestration.lib.ingest [RAW_DIR [DUCKDB_PATH]]`: the load alone, without Dagster
-    (handy to inspect a file; the product runs it as the Dagster asset `raw/*`)."""
-    import sys
-
-    from orchestration.lib.duckdb_io import connection
-    from orchestration.lib.settings import load_settings
-
-    args = sys.argv[1:] if argv is None else argv
-    settings = load_settings()
-    raw_dir = Path(args[0]).resolve() if args else settings.raw_dir
-    db_path = Path(args[1]).resolve() if len(args) > 1 else settings.duckdb_path
-    with connection(db_path, timeout_s=settings.lock_timeout_s) as con:
-        report = ingest(con, raw_dir)
-    print(f"loaded {len(report.loaded)}, unchanged {len(report.unchanged)}, removed {len(report.removed)}")
-    for r in report.rejected:
-        print(f"REJECTED {r.error} ({r.outcome})")
-    return 1 if report.rejected else 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -8,8 +8,8 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.defs.dbt.project import dbt_project, invocation_target
-from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
-from orchestration.lib.markdown import md_table
+from orchestration.defs.metadata import table_metadata
+from orchestration.defs.resources import WAREHOUSE_POOL, SettingsResource, WarehouseResource
 
 OWNER = "team:data-engineering"
 
@@ -39,22 +39,26 @@ translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_as
     pool=WAREHOUSE_POOL,
 )
 def warehouse_dbt_assets(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    settings: SettingsResource,
 ):
-    warehouse.point_dbt_here()
     # Unit tests check the SQL logic on fixtures; they run in `make test`, not in production.
     # raise_on_error=False: a failed model or test must not lose the events of the nodes that were
     # built; the step fails after they are recorded (below), so nothing downstream publishes.
-    invocation = dbt.cli(
-        ["build", "--exclude-resource-type", "unit_test"],
-        context=context,
-        raise_on_error=False,
-        target_path=invocation_target("build"),
-    )
+    with warehouse.dbt_environment():
+        invocation = dbt.cli(
+            ["build", "--exclude-resource-type", "unit_test"],
+            context=context,
+            raise_on_error=False,
+            target_path=invocation_target("build"),
+        )
     events = list(invocation.stream())
     # Row counts and a preview for the UI, read once dbt has released the file (dagster-dbt's own
     # fetch_row_counts would open the warehouse while dbt still holds DuckDB's lock).
-    yield from _with_table_metadata(events, warehouse)
+    docs = settings.resolved().reports_dir / "dbt-docs" / "index.html"
+    yield from _with_table_metadata(events, warehouse, docs)
     if not invocation.is_successful():
         raise build_failure(invocation)
 
@@ -95,11 +99,8 @@ def build_failure(invocation) -> dg.Failure:
     )
 
 
-def _with_table_metadata(events: list, warehouse: WarehouseResource):
-    from orchestration.lib.settings import load_settings
-
-    docs = load_settings().reports_dir / "dbt-docs" / "index.html"
-    with warehouse.connect(read_only=True) as con:
+def _with_table_metadata(events: list, warehouse: WarehouseResource, docs):
+    with warehouse.get_connection(read_only=True) as con:
         for event in events:
             if not isinstance(event, dg.Output):
                 yield event
@@ -119,9 +120,7 @@ def _with_table_metadata(events: list, warehouse: WarehouseResource):
                 if schema == "marts":
                     preview = con.execute(f'select * from "{schema}"."{table}" limit 5')
                     columns = [d[0] for d in preview.description]
-                    extra["preview"] = dg.MetadataValue.md(
-                        md_table(columns, preview.fetchall(), max_chars=80)
-                    )
+                    extra["preview"] = table_metadata(columns, preview.fetchall(), max_chars=80)
             yield dg.Output(
                 value=event.value,
                 output_name=event.output_name,

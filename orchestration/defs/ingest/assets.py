@@ -1,11 +1,18 @@
-"""Ingestion: every source file of RAW_DIR into the `raw` schema, with lineage to file and line."""
+"""Ingestion: every source file of RAW_DIR into the `raw` schema, with lineage to file and line.
+
+`raw_sources` also decides whether the run has anything to do: when the fingerprint of what the
+outputs are built from (`orchestration/lib/fingerprint.py`) equals that of the last complete run,
+and every output is still there, its five assets are not materialized (they are `skippable`), so
+Dagster skips every step downstream (dbt, the GX checks, publishing, the reports).
+"""
 
 import dagster as dg
 
-from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.defs.metadata import table_metadata
+from orchestration.defs.resources import WAREHOUSE_POOL, SettingsResource, WarehouseResource
+from orchestration.lib import fingerprint
 from orchestration.lib.ingest import IngestReport, ingest
-from orchestration.lib.markdown import md_table
-from orchestration.lib.settings import PROJECT_DIR
+from orchestration.lib.settings import PROJECT_DIR, Settings
 
 OWNER = "team:data-engineering"
 RAW_TABLES = {
@@ -28,22 +35,69 @@ RAW_TABLES = {
 
 class IngestConfig(dg.Config):
     """`only`: relative paths under RAW_DIR to (re)load, for a run started by the sensor for one
-    document; empty means every file (and files gone from RAW_DIR are removed)."""
+    document; empty means every file (and files gone from RAW_DIR are removed). `force`: do the
+    work even when nothing changed since the last complete run."""
 
     only: list[str] = []  # noqa: RUF012 (pydantic copies defaults)
+    force: bool = False
+
+
+# The observation that tells the run (and `make run`) it has nothing to do.
+UP_TO_DATE = "up_to_date"
+
+
+def reasons_to_run(
+    context: dg.AssetExecutionContext,
+    config: IngestConfig,
+    report: IngestReport,
+    current: fingerprint.Fingerprint,
+    record: fingerprint.Record | None,
+    settings: Settings,
+) -> list[str]:
+    """Why this run must rebuild what is downstream of ingestion; none when it is up to date."""
+    if config.force:
+        return ["forced"]
+    if record is None:
+        return ["no complete run recorded in this warehouse"]
+    reasons = []
+    changed = fingerprint.changed_parts(record, current)
+    if changed:
+        reasons.append("changed since run " + record.run_id[:8] + ": " + ", ".join(changed))
+    if report.loaded or report.removed:  # the fingerprint says so too; belt and braces
+        reasons.append(f"documents loaded {report.loaded}, removed {report.removed}")
+    missing = [
+        f"{name} ({path})" for name, path in fingerprint.outputs(settings).items() if not path.exists()
+    ]
+    if missing:
+        reasons.append("missing: " + ", ".join(missing))
+    # A run of some of the assets (from the UI) since the last complete run: what it rebuilt may
+    # not match the recorded fingerprint any more.
+    keys = context.job_def.asset_layer.selected_asset_keys
+    since = record.completed_at.timestamp() if record.completed_at else 0.0
+    later = sorted(
+        key.to_user_string()
+        for key, entry in context.instance.get_latest_materialization_events(keys).items()
+        if entry is not None and entry.run_id != record.run_id and entry.timestamp > since
+    )
+    if later:
+        reasons.append(f"materialized by another run since run {record.run_id[:8]}: {', '.join(later[:5])}")
+    return reasons
 
 
 @dg.multi_asset(
     name="raw_sources",
     specs=[
         dg.AssetSpec(
-            ["raw", table],
+            ["raw", table_name],
             group_name="ingest",
             description=description,
             owners=[OWNER],
             kinds={"python", "duckdb"},
+            code_version=fingerprint.code_version()[:16],
+            # Not materialized when nothing changed: every step downstream is skipped.
+            skippable=True,
         )
-        for table, description in RAW_TABLES.items()
+        for table_name, description in RAW_TABLES.items()
     ],
     check_specs=[
         dg.AssetCheckSpec(
@@ -63,12 +117,21 @@ class IngestConfig(dg.Config):
     ],
     pool=WAREHOUSE_POOL,
 )
-def raw_sources(context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource):
-    from pathlib import Path
-
-    raw_dir = Path(warehouse.raw_dir)
-    with warehouse.connect() as con:
+def raw_sources(
+    context: dg.AssetExecutionContext,
+    config: IngestConfig,
+    warehouse: WarehouseResource,
+    settings: SettingsResource,
+):
+    paths = settings.resolved()
+    raw_dir = paths.raw_dir
+    with warehouse.get_connection() as con:
         report = ingest(con, raw_dir, only=config.only or None)
+        current = fingerprint.compute(con, paths, warehouse.path)
+        record = fingerprint.last_complete(con)
+        reasons = reasons_to_run(context, config, report, current, record, paths)
+        if reasons:
+            fingerprint.begin(con, context.run.run_id, current)
         status_counts = con.execute(
             "select value_status, count(*) from raw.indicator_cell group by all order by 2 desc"
         ).fetchall()
@@ -93,49 +156,33 @@ def raw_sources(context: dg.AssetExecutionContext, config: IngestConfig, warehou
 
     n_unparsed = dict(status_counts).get("unparsed", 0)  # the listing below stops at 200
     _log_report(context, report)
-    yield dg.MaterializeResult(
-        asset_key=["raw", "source_document"],
-        metadata={
-            "dagster/row_count": counts["source_document"],
-            "loaded_this_run": report.loaded[:50],
-            "documents_loaded": len(report.loaded),
-            "cells_loaded": report.cells_loaded,
-            "bytes_parsed": report.bytes_parsed,
-            "parse_seconds": round(report.parse_s, 3),
-            "write_seconds": round(report.write_s, 3),
-            "unchanged": len(report.unchanged),
-            "removed": report.removed[:50],
-            # documents kept at their last good version: their file's new bytes were quarantined
-            "standing": report.standing[:50],
-            "documents": dg.MetadataValue.md(
-                md_table(["document", "type", "vintage", "file", "records", "cells"], documents)
-            ),
-            "raw_dir": str(
-                raw_dir.relative_to(PROJECT_DIR) if raw_dir.is_relative_to(PROJECT_DIR) else raw_dir
-            ),
-        },
-    )
-    yield dg.MaterializeResult(
-        asset_key=["raw", "indicator_cell"],
-        metadata={
-            "dagster/row_count": counts["indicator_cell"],
-            "cells_by_status": dg.MetadataValue.md(md_table(["status", "cells"], status_counts)),
-            **{f"status/{status}": n for status, n in status_counts},
-        },
-    )
-    yield dg.MaterializeResult(
-        asset_key=["raw", "indicator_methodology"],
-        metadata={"dagster/row_count": counts["indicator_methodology"]},
-    )
-    yield dg.MaterializeResult(
-        asset_key=["raw", "skipped_record"],
-        metadata={"dagster/row_count": counts["skipped_record"]},
-    )
-    yield dg.MaterializeResult(
-        asset_key=["raw", "rejected_document"],
-        metadata={"dagster/row_count": counts["rejected_document"]},
-    )
+    fingerprint_metadata = {
+        "fingerprint": current.value,
+        "fingerprint_parts": dg.MetadataValue.json(dict(current.parts)),
+    }
+    if not reasons:
+        assert record is not None
+        context.log.info(
+            f"warehouse up to date: fingerprint {current.short} is that of run {record.run_id} "
+            f"(complete at {record.completed_at}); nothing downstream runs"
+        )
+        context.log_event(
+            dg.AssetObservation(
+                asset_key=["raw", "source_document"],
+                metadata={
+                    UP_TO_DATE: True,
+                    **fingerprint_metadata,
+                    "matched_run": record.run_id,
+                    "matched_run_completed_at": str(record.completed_at),
+                },
+            )
+        )
+    else:
+        context.log.info(f"fingerprint {current.short}; rebuilding: {'; '.join(reasons)}")
+        yield from _materializations(report, counts, status_counts, documents, raw_dir, current, reasons)
     rejected_rows = [(r.source_file, r.error_line, r.error, r.outcome) for r in report.rejected]
+    # The checks are evaluated on every run, on what the warehouse holds (materialized in this run,
+    # or by the last complete run when nothing changed).
     yield dg.AssetCheckResult(
         check_name="no_rejected_documents",
         asset_key=["raw", "rejected_document"],
@@ -150,9 +197,7 @@ def raw_sources(context: dg.AssetExecutionContext, config: IngestConfig, warehou
         metadata={
             "rejected": len(report.rejected),
             "standing": report.standing[:50],
-            "rejections": dg.MetadataValue.md(
-                md_table(["file", "line", "error", "in the warehouse"], rejected_rows)
-            ),
+            "rejections": table_metadata(["file", "line", "error", "in the warehouse"], rejected_rows),
         },
     )
     yield dg.AssetCheckResult(
@@ -163,11 +208,54 @@ def raw_sources(context: dg.AssetExecutionContext, config: IngestConfig, warehou
         description=f"{n_unparsed} cell(s) not recognised" if n_unparsed else "every cell classified",
         metadata={
             "unparsed": n_unparsed,
-            "cells": dg.MetadataValue.md(
-                md_table(["document", "file", "line", "column", "value_raw"], unparsed[:200])
-            ),
+            "cells": table_metadata(["document", "file", "line", "column", "value_raw"], unparsed[:200]),
         },
     )
+
+
+def _materializations(report, counts, status_counts, documents, raw_dir, current, reasons):
+    documents_version = dg.DataVersion(current.parts["documents"][:16])
+    yield dg.MaterializeResult(
+        asset_key=["raw", "source_document"],
+        data_version=documents_version,
+        metadata={
+            "dagster/row_count": counts["source_document"],
+            "loaded_this_run": report.loaded[:50],
+            "documents_loaded": len(report.loaded),
+            "cells_loaded": report.cells_loaded,
+            "bytes_parsed": report.bytes_parsed,
+            "parse_seconds": round(report.parse_s, 3),
+            "write_seconds": round(report.write_s, 3),
+            "unchanged": len(report.unchanged),
+            "removed": report.removed[:50],
+            # documents kept at their last good version: their file's new bytes were quarantined
+            "standing": report.standing[:50],
+            "documents": table_metadata(
+                ["document", "type", "vintage", "file", "records", "cells"], documents
+            ),
+            "raw_dir": str(
+                raw_dir.relative_to(PROJECT_DIR) if raw_dir.is_relative_to(PROJECT_DIR) else raw_dir
+            ),
+            "fingerprint": current.value,
+            "fingerprint_parts": dg.MetadataValue.json(dict(current.parts)),
+            "why_run": dg.MetadataValue.json(reasons),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=["raw", "indicator_cell"],
+        data_version=documents_version,
+        metadata={
+            "dagster/row_count": counts["indicator_cell"],
+            "cells_by_status": table_metadata(["status", "cells"], status_counts),
+            **{f"status/{status}": n for status, n in status_counts},
+        },
+    )
+    for name in ("indicator_methodology", "skipped_record", "rejected_document"):
+        yield dg.MaterializeResult(
+            asset_key=["raw", name],
+            data_version=documents_version,
+            metadata={"dagster/row_count": counts[name]},
+        )
 
 
 def _log_report(context: dg.AssetExecutionContext, report: IngestReport) -> None:

@@ -1,4 +1,5 @@
-"""Publishing: the marts for BI (an atomically replaced DuckDB file and Parquet), the dbt docs."""
+"""Publishing: the marts for BI (an atomically replaced DuckDB file and Parquet), the dbt docs, and
+the record that every output of the run is built (`publish/run_fingerprint`)."""
 
 import shutil
 from pathlib import Path
@@ -8,11 +9,12 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.defs.dbt.assets import warehouse_dbt_assets
 from orchestration.defs.dbt.project import invocation_target
-from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.defs.resources import WAREHOUSE_POOL, SettingsResource, WarehouseResource
+from orchestration.lib import fingerprint
 from orchestration.lib.publish import export_parquet, publish_marts
-from orchestration.lib.settings import load_settings
 
 OWNER = "team:data-engineering"
+CODE_VERSION = fingerprint.code_version()[:16]
 MART_KEYS = sorted((k for k in warehouse_dbt_assets.keys if k.path[0] == "marts"), key=lambda k: k.path)
 
 
@@ -27,11 +29,14 @@ MART_KEYS = sorted((k for k in warehouse_dbt_assets.keys if k.path[0] == "marts"
         "place after the blocking checks passed. Point BI tools here, read-only, never at the warehouse."
     ),
     pool=WAREHOUSE_POOL,
+    code_version=CODE_VERSION,
 )
-def marts_duckdb(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    target = load_settings().marts_path
+def marts_duckdb(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
+) -> dg.MaterializeResult:
+    target = settings.resolved().marts_path
     # The warehouse is attached read-only: wait for any writer (bounded) before attaching.
-    with warehouse.connect(read_only=True):
+    with warehouse.get_connection(read_only=True):
         pass
     publication = publish_marts(warehouse.path, target, run_id=context.run_id)
     return dg.MaterializeResult(
@@ -51,13 +56,14 @@ def marts_duckdb(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     kinds={"parquet"},
     owners=[OWNER],
     description="data/exports/<mart>.parquet, one file per mart, from the published marts file.",
+    code_version=CODE_VERSION,
 )
-def parquet_exports(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    settings = load_settings()
-    written = export_parquet(settings.marts_path, settings.exports_dir)
+def parquet_exports(context: dg.AssetExecutionContext, settings: SettingsResource) -> dg.MaterializeResult:
+    paths = settings.resolved()
+    written = export_parquet(paths.marts_path, paths.exports_dir)
     return dg.MaterializeResult(
         metadata={
-            "folder": dg.MetadataValue.path(str(settings.exports_dir)),
+            "folder": dg.MetadataValue.path(str(paths.exports_dir)),
             "files": dg.MetadataValue.json({t: p.name for t, p in written.items()}),
         }
     )
@@ -74,28 +80,70 @@ def parquet_exports(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         "data/reports/dbt-docs/index.html, readable offline from the file system."
     ),
     pool=WAREHOUSE_POOL,
+    code_version=CODE_VERSION,
 )
-def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-
-    from orchestration.prepare import fingerprint
-
-    out = load_settings().reports_dir / "dbt-docs"
+def dbt_docs(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    settings: SettingsResource,
+):
+    out = settings.resolved().reports_dir / "dbt-docs"
     stamp = out / ".dbt_project_fingerprint"
-    current = fingerprint()
+    current = fingerprint.dbt_project_digest()
     # The site documents the project (models, columns, tests, lineage), whose column types the
     # contracts fix: it changes only when the dbt project does. Regenerating it costs ~20 s.
     if (out / "index.html").exists() and stamp.exists() and stamp.read_text() == current:
         return dg.MaterializeResult(
             metadata={"site": dg.MetadataValue.path(str(out / "index.html")), "regenerated": False}
         )
-    warehouse.point_dbt_here()
-    invocation = dbt.cli(
-        ["docs", "generate", "--static"], manifest=None, target_path=invocation_target("docs")
-    ).wait()
+    with warehouse.dbt_environment():
+        invocation = dbt.cli(
+            ["docs", "generate", "--static"], manifest=None, target_path=invocation_target("docs")
+        )
+    invocation.wait()
     site = Path(invocation.target_path) / "static_index.html"
     out.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(site, out / "index.html")
     stamp.write_text(current)
     return dg.MaterializeResult(
         metadata={"site": dg.MetadataValue.path(str(out / "index.html")), "regenerated": True}
+    )
+
+
+@dg.asset(
+    key=["publish", "run_fingerprint"],
+    group_name="publish",
+    deps=[
+        ["publish", "scorecard"],
+        ["publish", "parquet_exports"],
+        ["publish", "dbt_docs"],
+        ["quality", "quality_report"],
+    ],
+    kinds={"duckdb"},
+    owners=[OWNER],
+    description=(
+        "The last step of a run: every output is built, so the fingerprint of what they were built "
+        "from (documents, dbt project, expectations and exceptions, code; computed by raw_sources) "
+        "is recorded as complete in raw.run_fingerprint. The next run that finds the same fingerprint "
+        "and every output in place has nothing to do: raw_sources materializes nothing and every step "
+        "downstream is skipped. Skipped itself when a step failed or a blocking check failed."
+    ),
+    pool=WAREHOUSE_POOL,
+    code_version=CODE_VERSION,
+)
+def run_fingerprint(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.get_connection() as con:
+        record = fingerprint.complete(con, context.run.run_id)
+    if record is None:
+        context.log.info("raw_sources did not run in this run: no fingerprint to record")
+        return dg.MaterializeResult(metadata={"recorded": False})
+    return dg.MaterializeResult(
+        data_version=dg.DataVersion(record.fingerprint[:16]),
+        metadata={
+            "recorded": True,
+            "fingerprint": record.fingerprint,
+            "parts": dg.MetadataValue.json(dict(record.parts)),
+            "completed_at": str(record.completed_at),
+        },
     )

@@ -2,8 +2,9 @@
 
 import dagster as dg
 
+from orchestration.defs.resources import SettingsResource
+from orchestration.lib.fingerprint import code_version
 from orchestration.lib.scorecard import render_scorecard
-from orchestration.lib.settings import load_settings
 
 OWNER = "team:data-engineering"
 
@@ -24,11 +25,12 @@ OWNER = "team:data-engineering"
         "came from, its revised values and its trajectory flags. No JavaScript, nothing fetched: opens "
         "offline from the file system. Reads data/marts.duckdb read-only."
     ),
+    code_version=code_version()[:16],
 )
-def scorecard(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    settings = load_settings()
-    out_dir = settings.reports_dir / "scorecard"
-    counts = render_scorecard(settings.marts_path, out_dir)
+def scorecard(context: dg.AssetExecutionContext, settings: SettingsResource) -> dg.MaterializeResult:
+    paths = settings.resolved()
+    out_dir = paths.reports_dir / "scorecard"
+    counts = render_scorecard(paths.marts_path, out_dir)
     context.log.info(
         f"scorecard: {counts['pages']} programme pages, {counts['mission_pages']} mission pages, "
         f"{counts['measures']} measures, {counts['charts']} measure charts, {counts['rate_charts']} rate "

@@ -23,22 +23,4 @@ publication date recorded in the marts file (`publication.info`).
 from .data import load_marts
 from .pages import render_scorecard
 
-__all__ = ["load_marts", "main", "render_scorecard"]
-
-
-def main(argv: list[str] | None = None) -> int:
-    """python -m orchestration.lib.scorecard [MARTS_DB [OUT_DIR]]"""
-    import sys
-    import time
-    from pathlib import Path
-
-    from orchestration.lib.settings import load_settings
-
-    args = sys.argv[1:] if argv is None else argv
-    settings = load_settings()
-    marts_db = Path(args[0]) if args else settings.marts_path
-    out_dir = Path(args[1]) if len(args) > 1 else settings.reports_dir / "scorecard"
-    start = time.perf_counter()
-    counts = render_scorecard(marts_db, out_dir)
-    print(f"{out_dir / 'index.html'}: {counts} in {time.perf_counter() - start:.2f} s")
-    return 0
+__all__ = ["load_marts", "render_scorecard"]

@@ -1,0 +1,195 @@
+"""What the outputs of a run are built from, as one digest, and the digest of the last run that
+built all of them (`raw.run_fingerprint`).
+
+The parts: the documents loaded (each file's path and sha256, the quarantined ones too, and the
+reader version), the dbt project (models, seeds, tests, macros, profile), the expectations and the
+reviewed exceptions, the code (`orchestration/` and `uv.lock`), and where the outputs go. A run
+whose fingerprint equals that of the last complete run, and whose outputs are all still there, has
+nothing to do.
+
+The record is kept honest by its life cycle: a run that does the work first deletes the record (a
+run killed half-way leaves none, so the next run does the work again), then writes its own
+fingerprint, marked complete only by the last asset of the graph once every output is built.
+"""
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from orchestration.lib.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, PROJECT_DIR, Settings
+
+CODE_DIR = PROJECT_DIR / "orchestration"
+DDL = """
+create schema if not exists raw;
+create table if not exists raw.run_fingerprint (
+    run_id varchar primary key,
+    fingerprint varchar not null,
+    parts varchar not null,
+    started_at timestamptz not null,
+    completed_at timestamptz
+);
+"""
+_DBT_SKIP = {"target", "logs", "dbt_packages"}
+
+
+def tree_digest(root: Path, skip_dirs: Iterable[str] = ()) -> str:
+    """sha256 over the relative path and bytes of every file under `root`, in order; hidden files,
+    `__pycache__` and the top-level folders `skip_dirs` left out."""
+    skip = set(skip_dirs)
+    files = []
+    for folder, dirs, names in os.walk(root):
+        top = Path(folder) == root
+        dirs[:] = [
+            d for d in dirs if not d.startswith(".") and d != "__pycache__" and not (top and d in skip)
+        ]
+        files += [Path(folder) / name for name in names if not name.startswith(".")]
+    digest = hashlib.sha256()
+    for path in sorted(files, key=lambda p: p.relative_to(root).as_posix()):
+        rel = path.relative_to(root).as_posix()
+        digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def dbt_project_digest(project_dir: Path = DBT_PROJECT_DIR) -> str:
+    """Every file dbt reads: models, seeds, tests, macros, dbt_project.yml, profiles.yml."""
+    return tree_digest(project_dir, _DBT_SKIP)
+
+
+@cache
+def code_version() -> str:
+    """The code of the job (`orchestration/`, templates included) and the locked dependencies."""
+    digest = hashlib.sha256(tree_digest(CODE_DIR).encode())
+    lock = PROJECT_DIR / "uv.lock"
+    if lock.exists():
+        digest.update(lock.read_bytes())
+    return digest.hexdigest()
+
+
+def documents_digest(con: duckdb.DuckDBPyConnection) -> str:
+    """The documents as the warehouse holds them after ingestion: each loaded file's path, sha256
+    and reader version, and each quarantined file's path, sha256 and error."""
+    loaded = con.execute(
+        "select source_file, document_id, sha256, reader_version from raw.source_document order by all"
+    ).fetchall()
+    rejected = con.execute(
+        "select source_file, sha256, error from raw.rejected_document order by all"
+    ).fetchall()
+    return hashlib.sha256(json.dumps([loaded, rejected], default=str).encode()).hexdigest()
+
+
+def expectations_digest(extra_exceptions: Path | None) -> str:
+    """The GX suites and configuration, expectations/exceptions.csv, and the extra exceptions file."""
+    digest = hashlib.sha256(tree_digest(EXPECTATIONS_DIR, {"uncommitted"}).encode())
+    if extra_exceptions is not None:
+        digest.update(b"extra exceptions\0")
+        if extra_exceptions.is_file():
+            digest.update(extra_exceptions.read_bytes())
+    return digest.hexdigest()
+
+
+def outputs(settings: Settings) -> dict[str, Path]:
+    """What a complete run leaves behind (besides the warehouse)."""
+    reports = settings.reports_dir
+    return {
+        "published marts": settings.marts_path,
+        "Parquet exports": settings.exports_dir / "fct_indicator_value.parquet",
+        "quality summary": reports / "quality-summary.md",
+        "GX Data Docs": reports / "data-docs" / "index.html",
+        "scorecard": reports / "scorecard" / "index.html",
+        "dbt docs": reports / "dbt-docs" / "index.html",
+    }
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    value: str
+    parts: Mapping[str, str]
+
+    @property
+    def short(self) -> str:
+        return self.value[:12]
+
+
+def outputs_digest(settings: Settings, warehouse: Path) -> str:
+    """Where the outputs go, relative to the warehouse's folder when they are under it (so a copy of
+    a whole DATA_DIR keeps its fingerprint)."""
+    home = warehouse.parent
+
+    def where(path: Path) -> str:
+        return path.relative_to(home).as_posix() if path.is_relative_to(home) else str(path)
+
+    placed = {name: where(path) for name, path in outputs(settings).items()}
+    return hashlib.sha256(json.dumps(placed, sort_keys=True).encode()).hexdigest()
+
+
+def compute(con: duckdb.DuckDBPyConnection, settings: Settings, warehouse: Path) -> Fingerprint:
+    parts = {
+        "documents": documents_digest(con),
+        "dbt_project": dbt_project_digest(),
+        "expectations": expectations_digest(settings.extra_exceptions),
+        "code": code_version(),
+        "outputs": outputs_digest(settings, warehouse),
+    }
+    value = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    return Fingerprint(value, parts)
+
+
+@dataclass(frozen=True)
+class Record:
+    run_id: str
+    fingerprint: str
+    parts: Mapping[str, str]
+    started_at: datetime
+    completed_at: datetime | None
+
+
+def _records(con: duckdb.DuckDBPyConnection, where: str, params: list) -> list[Record]:
+    con.execute(DDL)
+    rows = con.execute(
+        "select run_id, fingerprint, parts, started_at, completed_at from raw.run_fingerprint "
+        f"where {where} order by started_at desc",
+        params,
+    ).fetchall()
+    return [Record(r[0], r[1], json.loads(r[2]), r[3], r[4]) for r in rows]
+
+
+def last_complete(con: duckdb.DuckDBPyConnection) -> Record | None:
+    records = _records(con, "completed_at is not null", [])
+    return records[0] if records else None
+
+
+def changed_parts(record: Record | None, current: Fingerprint) -> list[str]:
+    if record is None:
+        return list(current.parts)
+    return [name for name, value in current.parts.items() if record.parts.get(name) != value]
+
+
+def begin(con: duckdb.DuckDBPyConnection, run_id: str, current: Fingerprint) -> None:
+    """This run does the work: no earlier record stands any more; this run's is pending."""
+    con.execute(DDL)
+    con.execute("begin")
+    con.execute("delete from raw.run_fingerprint")
+    con.execute(
+        "insert into raw.run_fingerprint values (?, ?, ?, ?, null)",
+        [run_id, current.value, json.dumps(dict(current.parts), sort_keys=True), datetime.now(UTC)],
+    )
+    con.execute("commit")
+
+
+def complete(con: duckdb.DuckDBPyConnection, run_id: str) -> Record | None:
+    """Every output of `run_id` is built: its fingerprint becomes the one the next run compares
+    with. None when this run did not begin one (a run of a subset of the assets)."""
+    con.execute(DDL)
+    con.execute(
+        "update raw.run_fingerprint set completed_at = ? where run_id = ? and completed_at is null",
+        [datetime.now(UTC), run_id],
+    )
+    records = _records(con, "run_id = ? and completed_at is not null", [run_id])
+    return records[0] if records else None

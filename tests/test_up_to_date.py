@@ -1,0 +1,220 @@
+"""Cost follows the change: a `make run` with nothing changed since the last complete run skips
+everything downstream of ingestion and says which fingerprint matched; one new document, or one
+changed seed, makes the next run do the work. And `.env` is read the same way by `make run` and by
+the definitions loaded in-process. Small real runs on a copy of raw/pap/ (two documents)."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from .conftest import PROJECT_DIR, RAW_DIR, SEED_FILE, make_run
+
+pytestmark = pytest.mark.slow
+
+
+def _record(data_dir: Path) -> dict:
+    return json.loads((data_dir / "logs" / "last-run.json").read_text())
+
+
+def _published_run_id(data_dir: Path) -> str:
+    with duckdb.connect(str(data_dir / "marts.duckdb"), read_only=True) as con:
+        return con.execute("select run_id from publication.info").fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def complete_run(tmp_path_factory) -> Path:
+    """One complete `make run` on a copy of raw/pap/: the state the tests start from (copied)."""
+    root = tmp_path_factory.mktemp("up_to_date")
+    shutil.copytree(RAW_DIR / "pap", root / "raw" / "pap")
+    result = make_run(root / "data", root / "raw")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert _record(root / "data")["up_to_date"] is False
+    return root
+
+
+@pytest.fixture
+def state(complete_run, tmp_path) -> Path:
+    """A copy of the complete run's RAW_DIR, DATA_DIR and DAGSTER_HOME."""
+    shutil.copytree(complete_run, tmp_path / "state")
+    return tmp_path / "state"
+
+
+def test_a_run_with_nothing_changed_skips_then_a_new_document_is_built(state):
+    data_dir, raw_dir = state / "data", state / "raw"
+    first_publication = _published_run_id(data_dir)
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        [(recorded,)] = con.execute(
+            "select fingerprint from raw.run_fingerprint where completed_at is not null"
+        ).fetchall()
+
+    result = make_run(data_dir, raw_dir)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert f"warehouse up to date (fingerprint {recorded[:12]}" in result.stdout
+    assert "= up to date: fingerprint" in result.stdout
+    record = _record(data_dir)
+    assert record["up_to_date"] is True and record["fingerprint"] == recorded
+    assert {"warehouse_dbt_assets", "publish__marts_duckdb", "publish__scorecard"} <= set(
+        record["steps_skipped"]
+    )
+    assert any("_gx_" in step for step in record["steps_skipped"])
+    assert list(record["steps"]) == ["raw_sources"]
+    assert _published_run_id(data_dir) == first_publication  # nothing republished
+    assert "Blocking asset check" not in result.stderr
+
+    # One new document: the next run loads it and rebuilds and republishes everything downstream.
+    new = raw_dir / "pap" / "2023" / "p352.txt"
+    new.parent.mkdir()
+    new.write_text(
+        SEED_FILE.read_text(encoding="utf-8").replace("annee#2024", "annee#2023"), encoding="utf-8"
+    )
+    result = make_run(data_dir, raw_dir)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "up to date" not in result.stdout.split("=" * 78)[1]
+    record = _record(data_dir)
+    assert record["up_to_date"] is False and record["steps_skipped"] == []
+    assert record["ingest"]["documents_loaded"] == 1
+    assert _published_run_id(data_dir) != first_publication
+    with duckdb.connect(str(data_dir / "marts.duckdb"), read_only=True) as con:
+        assert con.execute(
+            "select count(*) from marts.dim_document where vintage_year = 2023"
+        ).fetchone() == (1,)
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        [(fingerprint, run_id)] = con.execute(
+            "select fingerprint, run_id from raw.run_fingerprint where completed_at is not null"
+        ).fetchall()
+    assert fingerprint != recorded and run_id == record["run_id"]
+
+    # A missing output is rebuilt, although nothing it is built from changed.
+    shutil.rmtree(data_dir / "reports" / "scorecard")
+    result = make_run(data_dir, raw_dir)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert _record(data_dir)["up_to_date"] is False
+    assert (data_dir / "reports" / "scorecard" / "index.html").is_file()
+
+
+def _repo_copy(dest: Path) -> Path:
+    """The tracked files of the project (as they are in the working tree), for a run of its own."""
+    files = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=PROJECT_DIR, capture_output=True, check=True
+    ).stdout.split(b"\0")
+    for name in filter(None, (f.decode() for f in files)):
+        if name.startswith("raw/") or not (PROJECT_DIR / name).is_file():
+            continue
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(PROJECT_DIR / name, dest / name)
+    return dest
+
+
+def test_a_changed_seed_makes_the_next_run_do_the_work(state):
+    """The same code in a copy of the project whose one seed changed: the fingerprint says so."""
+    repo = _repo_copy(state / "repo")
+    seed = repo / "dbt_project" / "seeds" / "ref_direction_source.csv"
+    text = seed.read_text(encoding="utf-8")
+    assert "The steward's row" in text
+    seed.write_text(text.replace("The steward's row", "The steward's own row"), encoding="utf-8")
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DUCKDB_PATH", "MARTS_PATH", "REPORTS_DIR")},
+        "DATA_DIR": str(state / "data"),
+        "RAW_DIR": str(state / "raw"),
+        "DAGSTER_HOME": str(state / "data" / "dagster_home"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "dbt manifest … rebuilt" in result.stdout
+    record = _record(state / "data")
+    assert record["up_to_date"] is False and "warehouse_dbt_assets" in record["steps"]
+    with duckdb.connect(str(state / "data" / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute(
+            "select count(*) from reference.ref_direction_source where meaning like '%steward''s own row%'"
+        ).fetchone() == (1,)
+
+
+def test_env_file_is_honoured_by_the_definitions_loaded_in_process(tmp_path, monkeypatch):
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"DATA_DIR={tmp_path / 'from_env'}\nDUCKDB_LOCK_TIMEOUT=7\nRAW_DIR='raw'\n")
+    for var in ("DATA_DIR", "DUCKDB_PATH", "DUCKDB_LOCK_TIMEOUT", "RAW_DIR", "MARTS_PATH", "REPORTS_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("ENV_FILE", str(env_file))
+    monkeypatch.setenv("EXPORTS_DIR", str(tmp_path / "exports"))  # the environment: an EnvVar
+
+    import dagster as dg
+
+    from orchestration.definitions import load
+
+    defs = load()
+    with dg.build_resources(
+        {"warehouse": defs.resources["warehouse"], "settings": defs.resources["settings"]}
+    ) as resources:
+        assert resources.warehouse.lock_timeout_s == 7
+        assert resources.warehouse.path == tmp_path / "from_env" / "warehouse.duckdb"
+        settings = resources.settings.resolved()
+    assert settings.marts_path == tmp_path / "from_env" / "marts.duckdb"
+    assert settings.raw_dir == PROJECT_DIR / "raw"
+    assert settings.exports_dir == tmp_path / "exports"
+    assert isinstance(defs.resources["settings"].exports_dir, dg.EnvVar)
+
+    # A variable set in the environment wins over .env.
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "from_environment"))
+    defs = load()
+    with dg.build_resources({"warehouse": defs.resources["warehouse"]}) as resources:
+        assert resources.warehouse.path == tmp_path / "from_environment" / "warehouse.duckdb"
+
+
+def test_env_file_is_honoured_by_make_run(tmp_path):
+    """DATA_DIR, DAGSTER_HOME and DUCKDB_LOCK_TIMEOUT from .env alone: the run waits 2 s for the
+    warehouse that .env names, held by another process, and says so."""
+    data_dir = tmp_path / "data_from_env"
+    data_dir.mkdir()
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        f"DATA_DIR={data_dir}\nDAGSTER_HOME={tmp_path / 'home'}\nDUCKDB_LOCK_TIMEOUT=2\n", encoding="utf-8"
+    )
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); time.sleep(120)",
+            str(data_dir / "warehouse.duckdb"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    env = {
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DATA_DIR", "DUCKDB_PATH", "DAGSTER_HOME", "DUCKDB_LOCK_TIMEOUT", "RAW_DIR")
+        },
+        "ENV_FILE": str(env_file),
+    }
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        result = subprocess.run(
+            ["make", "--no-print-directory", "run"],
+            cwd=PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"{data_dir / 'warehouse.duckdb'} is locked by process {holder.pid}" in output
+    assert "waited 2 s" in output
+    assert (tmp_path / "home" / "dagster.yaml").is_file()  # the run was recorded where .env says
