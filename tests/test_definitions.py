@@ -63,6 +63,7 @@ ASSETS = {
     "staging/stg_raw__indicator_cells": ("warehouse", ("dbt", "duckdb")),
     "staging/stg_raw__indicator_methodology": ("warehouse", ("dbt", "duckdb")),
     "staging/stg_raw__rejected_documents": ("warehouse", ("dbt", "duckdb")),
+    "staging/stg_raw__skipped_records": ("warehouse", ("dbt", "duckdb")),
     "staging/stg_raw__source_documents": ("warehouse", ("dbt", "duckdb")),
 }
 # The GX suites and the ingestion checks, by name (the dbt data tests are checks too).
