@@ -100,6 +100,23 @@ def refuse_if_a_run_is_in_progress(instance, warehouse: Path) -> None:
         )
 
 
+def free_pool_slots_of_ended_runs(instance) -> list[str]:
+    """The pool slots (dagster.yaml: `duckdb_warehouse`, limit 1) still held by runs that ended or
+    no longer exist. A run killed with SIGKILL never frees the slots of its steps; the daemon's run
+    monitoring would, but `make run` has no daemon: the next run would wait for the slot forever.
+    Called once no other run can be in progress (`refuse_if_a_run_is_in_progress`)."""
+    storage = instance.event_log_storage
+    if not storage.supports_global_concurrency_limits:
+        return []
+    freed = []
+    for run_id in storage.get_concurrency_run_ids():
+        run = instance.get_run_by_id(run_id)
+        if run is None or run.is_finished:
+            storage.free_concurrency_slots_for_run(run_id)
+            freed.append(run_id)
+    return freed
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -148,6 +165,7 @@ def _main(settings, force: bool = False) -> int:
         contextlib.redirect_stdout(log),
     ):
         refuse_if_a_run_is_in_progress(instance, settings.duckdb_path)
+        free_pool_slots_of_ended_runs(instance)
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,

@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.cli import AnotherWriter, refuse_if_a_run_is_in_progress
+from orchestration.cli import AnotherWriter, free_pool_slots_of_ended_runs, refuse_if_a_run_is_in_progress
 
 from .conftest import PROJECT_DIR
 
@@ -101,3 +101,32 @@ def test_a_run_left_in_progress_by_a_killed_make_run_is_marked_failed():
         refuse_if_a_run_is_in_progress(instance, warehouse)
         assert instance.get_run_by_id(killed.run_id).status == dg.DagsterRunStatus.FAILURE
         assert instance.get_run_by_id(other.run_id).status == dg.DagsterRunStatus.STARTED
+
+
+def test_the_pool_slot_of_a_killed_make_run_is_freed_before_the_next_run(tmp_path):
+    """A `make run` killed while a step of the pool `duckdb_warehouse` held its one slot: nothing
+    frees the slot (no daemon); the next `make run` would wait for it forever. It frees it, once the
+    killed run is marked failed, and leaves the slots of a run in progress alone."""
+    shutil.copyfile(PROJECT_DIR / "dagster.yaml", tmp_path / "dagster.yaml")
+    warehouse = Path("/w/warehouse.duckdb")
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        storage = instance.event_log_storage
+        storage.set_concurrency_slots("duckdb_warehouse", 1)
+        killed = _started_run(
+            instance,
+            {
+                "orchestration/launched_by": "make run",
+                "orchestration/warehouse": str(warehouse),
+                "orchestration/pid": str(os.getpid()),
+            },
+        )
+        claim = storage.claim_concurrency_slot("duckdb_warehouse", killed.run_id, "warehouse_dbt_assets")
+        assert claim.is_claimed
+        refuse_if_a_run_is_in_progress(instance, warehouse)
+        assert free_pool_slots_of_ended_runs(instance) == [killed.run_id]
+        assert storage.get_concurrency_info("duckdb_warehouse").active_slot_count == 0
+
+        running = _started_run(instance, {"orchestration/launched_by": "make run"})
+        assert storage.claim_concurrency_slot("duckdb_warehouse", running.run_id, "raw_sources").is_claimed
+        assert free_pool_slots_of_ended_runs(instance) == []
+        assert storage.get_concurrency_info("duckdb_warehouse").active_slot_count == 1
