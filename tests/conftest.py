@@ -22,6 +22,36 @@ os.environ["DO_NOT_TRACK"] = "1"
 os.environ["DAGSTER_DISABLE_TELEMETRY"] = "1"
 
 
+# --- order and workers ------------------------------------------------------------------------------
+
+# Module-scoped runs of their own: the tests sharing one stay on one pytest-xdist worker.
+_SHARED_RUNS = ("hostile_run", "broken", "rendered")
+# Fixtures that make a whole run of the job (or a copy of one) for a single test.
+_OWN_RUN = ("published_copy", "hostile_run", "broken")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
+    """`make test` runs two pytest-xdist workers. The first test reads `published`, so one worker
+    starts the session's `make run` at once while the other takes the tests that need no run of the
+    job; the tests reading `published` come last, those that run the job again first among them."""
+    for item in items:
+        for name in _SHARED_RUNS:
+            if name in item.fixturenames:
+                item.add_marker(pytest.mark.xdist_group(name))
+
+    def reads_published(item: pytest.Item) -> bool:
+        return "published" in item.fixturenames
+
+    def runs_the_job(item: pytest.Item) -> bool:
+        return any(name in item.fixturenames for name in _OWN_RUN)
+
+    starter = [next((i for i in items if reads_published(i) and not runs_the_job(i)), None)]
+    rest = [i for i in items if i is not starter[0]]
+    rest.sort(key=lambda i: (reads_published(i), not runs_the_job(i)))  # stable: file order within
+    items[:] = [i for i in starter if i is not None] + rest
+
+
 # --- the repository stays as it was ----------------------------------------------------------------
 
 # What a run of the job or a test could write into the repository. dbt_project/target itself holds
