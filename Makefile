@@ -49,18 +49,26 @@ manifest: setup
 run: setup
 	@$(RUN) python -m orchestration.cli $(if $(FORCE),--force)
 
-# Headless Chromium (Debian's package) for the scorecard test: the test tooling installs it.
+# Headless Chromium (Debian's package) for the scorecard test: the test tooling installs it, and
+# stops `make test` with one line saying how when it cannot.
+CHROMIUM_MISSING := headless Chromium is required for the scorecard test: apt-get install chromium (as root)
 browser:
 	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the scorecard test"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1; \
+	  command -v chromium >/dev/null 2>&1 || { echo "$(CHROMIUM_MISSING)" >&2; exit 1; }; }
 
-# sqlfluff's dbt templater compiles the project against a scratch DuckDB file, never the warehouse.
-SQLFLUFF := cd dbt_project && DUCKDB_PATH=$$(mktemp -d)/lint.duckdb $(RUN) sqlfluff lint models
+# sqlfluff's dbt templater compiles the project against a scratch DuckDB file and into a scratch
+# target folder: never the warehouse, never dbt_project/target.
+SQLFLUFF := cd dbt_project && scratch=$$(mktemp -d) && DUCKDB_PATH=$$scratch/lint.duckdb \
+  DBT_TARGET_PATH=$$scratch/target $(RUN) sqlfluff lint models
 
+# Two pytest-xdist workers: one builds the session's shared `make run` while the other takes the
+# tests that need no run of the job (tests/conftest.py orders them).
+TEST_WORKERS ?= 2
 test: manifest browser
 	$(RUN) ruff check orchestration tests
 	$(SQLFLUFF)
-	$(RUN) pytest --durations=15
+	$(RUN) pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 dev: manifest
 	$(RUN) python -m orchestration.dev -h 127.0.0.1 -p 3000

@@ -1,7 +1,14 @@
-"""Shared fixtures: copies of the real sources, temporary warehouses, a prepared dbt manifest."""
+"""Shared fixtures: copies of the real sources, temporary warehouses, a prepared dbt manifest, and the
+one `make run` of the session (`published`) that every test reading the shipped warehouse shares.
 
+Nothing a test runs writes into the repository: every run of the job gets its own DATA_DIR,
+DAGSTER_HOME and dbt target folders (DBT_JOB_TARGET_DIR) in a temporary folder, and the session
+fails if `data/`, the job's dbt target folders or GX's uncommitted folder changed under it."""
+
+import fcntl
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,55 +22,79 @@ os.environ["DO_NOT_TRACK"] = "1"
 os.environ["DAGSTER_DISABLE_TELEMETRY"] = "1"
 
 
+# --- order and workers ------------------------------------------------------------------------------
+
+# Module-scoped runs of their own: the tests sharing one stay on one pytest-xdist worker.
+_SHARED_RUNS = ("hostile_run", "broken", "rendered")
+# Fixtures that make a whole run of the job (or a copy of one) for a single test.
+_OWN_RUN = ("published_copy", "hostile_run", "broken")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
+    """`make test` runs two pytest-xdist workers. The first test reads `published`, so one worker
+    starts the session's `make run` at once while the other takes the tests that need no run of the
+    job; the tests reading `published` come last, those that run the job again first among them."""
+    for item in items:
+        for name in _SHARED_RUNS:
+            if name in item.fixturenames:
+                item.add_marker(pytest.mark.xdist_group(name))
+
+    def reads_published(item: pytest.Item) -> bool:
+        return "published" in item.fixturenames
+
+    def runs_the_job(item: pytest.Item) -> bool:
+        return any(name in item.fixturenames for name in _OWN_RUN)
+
+    starter = [next((i for i in items if reads_published(i) and not runs_the_job(i)), None)]
+    rest = [i for i in items if i is not starter[0]]
+    rest.sort(key=lambda i: (reads_published(i), not runs_the_job(i)))  # stable: file order within
+    items[:] = [i for i in starter if i is not None] + rest
+
+
+# --- the repository stays as it was ----------------------------------------------------------------
+
+# What a run of the job or a test could write into the repository. dbt_project/target itself holds
+# the manifest `make manifest` prepares before the tests (and `dbt_manifest` below, the same way):
+# only its sub-folders, the job's dbt target folders, are watched there.
+_WATCHED = ("data", ".dagster_home", "dbt_project/logs", "expectations/gx/uncommitted")
+
+
+def _repository_outputs() -> dict[str, tuple[int, int]]:
+    found = {}
+    roots = [PROJECT_DIR / name for name in _WATCHED]
+    target = PROJECT_DIR / "dbt_project" / "target"
+    roots += [p for p in target.iterdir() if p.is_dir()] if target.is_dir() else []
+    for root in roots:
+        for folder, _dirs, files in os.walk(root):
+            for name in files:
+                path = Path(folder) / name
+                stat = path.lstat()
+                found[str(path.relative_to(PROJECT_DIR))] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _nothing_written_into_the_repository(tmp_path_factory) -> Iterator[None]:
+    """The in-process runs' dbt target folders go to a temporary folder; after the session, nothing
+    under data/, the job's dbt target folders, dbt's logs or GX's uncommitted folder has changed."""
+    os.environ["DBT_JOB_TARGET_DIR"] = str(tmp_path_factory.mktemp("dbt_job_target"))
+    before = _repository_outputs()
+    yield
+    after = _repository_outputs()
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    assert not changed, f"the tests wrote into the repository: {changed[:20]}"
+
+
+# --- sources ---------------------------------------------------------------------------------------
+
+
 @pytest.fixture
 def raw_copy(tmp_path: Path) -> Path:
     """A writable copy of raw/ (the real files are never edited; broken copies go here)."""
     target = tmp_path / "raw"
     shutil.copytree(RAW_DIR, target)
     return target
-
-
-@pytest.fixture(scope="session")
-def dbt_manifest() -> Path:
-    from orchestration.prepare import MANIFEST, prepare
-
-    prepare()
-    return MANIFEST
-
-
-def make_run(data_dir: Path, raw_dir: Path = RAW_DIR, extra_env: dict[str, str] | None = None):
-    """`make run`, the README's main command, for real, writing into `data_dir`."""
-    import subprocess
-
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DUCKDB_PATH", "MARTS_PATH", "REPORTS_DIR")},
-        "DATA_DIR": str(data_dir),
-        "RAW_DIR": str(raw_dir),
-        "DAGSTER_HOME": str(data_dir / "dagster_home"),
-        **(extra_env or {}),
-    }
-    return subprocess.run(
-        ["make", "--no-print-directory", "run"],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-
-
-@pytest.fixture(scope="session")
-def published(tmp_path_factory) -> Path:
-    """DATA_DIR of one `make run` on a copy of the shipped sources (shared by the read-only tests)."""
-    data_dir = tmp_path_factory.mktemp("make_run") / "data"
-    raw = data_dir.parent / "raw"
-    shutil.copytree(RAW_DIR, raw)
-    result = make_run(data_dir, raw)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    # Later tests run the job again here: keep this first (cold) run's record and screen.
-    shutil.copyfile(data_dir / "logs" / "last-run.json", data_dir / "logs" / "first-run.json")
-    (data_dir / "logs" / "first-run.stdout").write_text(result.stdout, encoding="utf-8")
-    return data_dir
 
 
 @pytest.fixture
@@ -74,10 +105,92 @@ def pap_copy(tmp_path: Path) -> Path:
     return target
 
 
-def truncate_with_garbage(path: Path) -> None:
-    """A cut download: the file's first half, then binary garbage (seeded, so errors are stable)."""
+def truncate_with_garbage(path: Path) -> int:
+    """A cut download: the file's first half, then binary garbage (seeded, so errors are stable).
+    Returns the physical line where the garbage starts."""
     import random
 
     data = path.read_bytes()
     garbage = random.Random(20250101).randbytes(4096)
-    path.write_bytes(data[: len(data) // 2] + b"\x00\xff" + garbage)
+    kept = data[: len(data) // 2]
+    path.write_bytes(kept + b"\x00\xff" + garbage)
+    return kept.count(b"\n") + 1
+
+
+@pytest.fixture(scope="session")
+def dbt_manifest() -> Path:
+    from orchestration.prepare import MANIFEST, prepare
+
+    prepare()
+    return MANIFEST
+
+
+# --- the job, for real -----------------------------------------------------------------------------
+
+
+def job_env(data_dir: Path, raw_dir: Path, extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a run of the job writing into `data_dir` only: its DAGSTER_HOME inside it,
+    dbt's target folders beside it (`<data_dir>/../dbt_target`), the paths derived from DATA_DIR."""
+    derived = ("DUCKDB_PATH", "MARTS_PATH", "REPORTS_DIR", "EXPORTS_DIR")
+    return {
+        **{k: v for k, v in os.environ.items() if k not in derived},
+        "DATA_DIR": str(data_dir),
+        "RAW_DIR": str(raw_dir),
+        "DAGSTER_HOME": str(data_dir / "dagster_home"),
+        "DBT_JOB_TARGET_DIR": str(data_dir.parent / "dbt_target"),
+        **(extra_env or {}),
+    }
+
+
+def make_run(data_dir: Path, raw_dir: Path = RAW_DIR, extra_env: dict[str, str] | None = None):
+    """`make run`, the README's main command, for real, writing into `data_dir`."""
+    import subprocess
+
+    return subprocess.run(
+        ["make", "--no-print-directory", "run"],
+        cwd=PROJECT_DIR,
+        env=job_env(data_dir, raw_dir, extra_env),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def _shared_dir(tmp_path_factory) -> Path:
+    """The session's temporary folder, the same for every pytest-xdist worker."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory) -> Path:
+    """DATA_DIR of one `make run` on a copy of the shipped sources, once per session (the first
+    worker to ask builds it, the others wait for it). Read it, never write into it: a test that
+    changes a warehouse or runs the job again works on `published_copy`."""
+    root = _shared_dir(tmp_path_factory) / "published"
+    root.mkdir(exist_ok=True)
+    data_dir, raw = root / "data", root / "raw"
+    built, failed = root / "make-run.stdout", root / "failed.txt"
+    with (root / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if failed.exists():
+            pytest.fail(failed.read_text(encoding="utf-8"))
+        if not built.exists():
+            shutil.rmtree(raw, ignore_errors=True)
+            shutil.copytree(RAW_DIR, raw)
+            result = make_run(data_dir, raw)
+            if result.returncode != 0:
+                failed.write_text(f"`make run` failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+                pytest.fail(failed.read_text(encoding="utf-8"))
+            built.write_text(result.stdout, encoding="utf-8")  # the run's final screen
+    return data_dir
+
+
+@pytest.fixture
+def published_copy(published, tmp_path) -> Path:
+    """A writable copy of the published DATA_DIR (the last good version), beside a copy of the
+    sources it was built from (`<copy>/../raw`); its Dagster history is not copied."""
+    target = tmp_path / "data"
+    shutil.copytree(published, target, ignore=shutil.ignore_patterns("dagster_home"))
+    shutil.copytree(published.parent / "raw", tmp_path / "raw")
+    return target

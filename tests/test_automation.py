@@ -3,6 +3,7 @@ real (ephemeral) Dagster instance holding the runs the sensor requested."""
 
 import os
 import time
+from datetime import UTC, datetime
 
 import dagster as dg
 import pytest
@@ -137,6 +138,26 @@ def test_a_cursor_of_the_earlier_format_is_read_as_the_files_done(pap_copy, inst
 
 
 def test_daily_schedule_runs_the_whole_graph_every_morning_in_paris():
-    assert daily_refresh.cron_schedule == "0 6 * * *"
-    assert daily_refresh.execution_timezone == "Europe/Paris"
-    assert daily_refresh.job_name == "refresh_warehouse"
+    """The ticks the daemon computes from the schedule: 06:00 in Paris every day, across the change to
+    summer time (05:00 UTC, then 04:00 UTC); each tick asks for the job as defined (nothing narrowed),
+    and that job materializes every asset of the definitions."""
+    from dagster._utils.schedules import cron_string_iterator  # what the scheduler daemon ticks by
+
+    from orchestration.definitions import defs
+
+    start = datetime(2025, 3, 28, 12, tzinfo=UTC).timestamp()
+    ticks = cron_string_iterator(start, daily_refresh.cron_schedule, daily_refresh.execution_timezone)
+    assert [next(ticks).astimezone(UTC) for _ in range(3)] == [
+        datetime(2025, 3, 29, 5, tzinfo=UTC),
+        datetime(2025, 3, 30, 4, tzinfo=UTC),
+        datetime(2025, 3, 31, 4, tzinfo=UTC),
+    ]
+    tick = daily_refresh.evaluate_tick(
+        dg.build_schedule_context(scheduled_execution_time=datetime(2025, 3, 30, 4, tzinfo=UTC))
+    )
+    [request] = tick.run_requests
+    assert request.asset_selection is None and request.run_config == {}
+    graph = defs.resolve_asset_graph()
+    every_asset = {key for key in graph.get_all_asset_keys() if graph.get(key).is_materializable}
+    job = defs.resolve_job_def(daily_refresh.job_name)
+    assert set(job.asset_layer.executable_asset_keys) == every_asset

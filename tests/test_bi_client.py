@@ -1,10 +1,8 @@
 """BI tools read the published marts: through SQLAlchemy + duckdb-engine (what Superset-style tools
-use), read-only, with the README's example queries; and a reader left open never breaks a run."""
+use), read-only, with the README's example queries. That a reader left open never blocks a run and
+keeps reading through kill -9 and the next run is `tests/test_faults.py`'s kill test."""
 
-import re
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import duckdb
@@ -13,7 +11,7 @@ import sqlalchemy as sa
 
 from orchestration.lib.bi_queries import readme_queries
 
-from .conftest import RAW_DIR, make_run
+from .conftest import RAW_DIR
 from .contract_numbers import FCT_INDICATOR_VALUE_TOTAL
 
 
@@ -122,62 +120,6 @@ def test_parquet_exports_hold_every_mart(published):
     with duckdb.connect() as con:
         count = con.execute(f"select count(*) from '{parquet}'").fetchone()
     assert count == (FCT_INDICATOR_VALUE_TOTAL,)
-
-
-READER = textwrap.dedent(
-    """
-    import pathlib, sys, time, duckdb
-    path, stop = sys.argv[1], pathlib.Path(sys.argv[2])
-    con = duckdb.connect(path, read_only=True)
-    print("open", flush=True)
-    reads = errors = 0
-    while not stop.exists():
-        try:
-            assert con.execute("select count(*) from marts.fct_indicator_value").fetchone() == (EXPECTED,)
-            reads += 1
-        except Exception as exc:
-            errors += 1
-            print("error", exc, flush=True)
-        time.sleep(0.2)
-    print("reads", reads, "errors", errors, flush=True)
-    """
-)
-
-
-def _table(path: Path, table: str) -> list[tuple]:
-    with duckdb.connect(str(path), read_only=True) as con:
-        return con.sql(f"select * from marts.{table} order by all").fetchall()
-
-
-def test_an_open_reader_never_blocks_a_run_and_keeps_reading(published, tmp_path):
-    marts = published / "marts.duckdb"
-    before = {t: _table(marts, t) for t in ("fct_target_attainment", "dim_measure")}
-    stop = tmp_path / "stop"
-    reader = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            READER.replace("EXPECTED", str(FCT_INDICATOR_VALUE_TOTAL)),
-            str(marts),
-            str(stop),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert reader.stdout.readline().strip() == "open"
-        # a whole run while the reader reads (forced: nothing changed since `published`)
-        result = make_run(published, published.parent / "raw", extra_env={"FORCE": "1"})
-        stop.touch()
-        out = reader.communicate(timeout=30)[0]
-    finally:
-        reader.kill()
-    assert result.returncode == 0, result.stdout[-3000:]
-    reads, errors = re.fullmatch(r"reads (\d+) errors (\d+)", out.strip().splitlines()[-1]).groups()
-    assert int(errors) == 0 and int(reads) > 10
-    # Same sources, same published tables (idempotent); the run says where BI should look.
-    assert {t: _table(marts, t) for t in before} == before
-    assert "marts.duckdb" in result.stdout
 
 
 def test_raw_sources_untouched_by_the_runs():

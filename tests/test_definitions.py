@@ -114,8 +114,17 @@ def test_every_asset_explains_itself():
         assert node.group_name in ("ingest", "warehouse", "quality", "publish"), key
 
 
-def test_jobs_sensor_schedule_and_executor():
+def test_jobs_sensor_and_schedule():
     assert defs.resolve_job_def("refresh_warehouse") is not None
     assert [s.name for s in defs.sensors] == ["raw_dir_sensor"]
     assert [s.name for s in defs.schedules] == ["daily_refresh"]
-    assert defs.executor is dg.in_process_executor
+
+
+def test_a_run_executes_every_step_in_one_process(published):
+    """The session's `make run`, read back from its DAGSTER_HOME: every step started in one process
+    (the stack imported once; one process writes the warehouse)."""
+    run_id = json.loads((published / "logs" / "last-run.json").read_text(encoding="utf-8"))["run_id"]
+    with dg.DagsterInstance.from_config(str(published / "dagster_home")) as instance:
+        steps = [e.dagster_event for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_START)]
+    assert len(steps) >= 10
+    assert len({step.pid for step in steps}) == 1

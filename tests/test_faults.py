@@ -1,21 +1,27 @@
-"""Faults real machines inflict: the main job killed with SIGKILL in the middle of the dbt stage and
-of publishing, a warehouse locked by another process, a source file replaced by a cut download, a
-dbt model that fails. After each, the published marts still open and hold the last good version;
-the next normal run succeeds with no row duplicated or lost."""
+"""Faults real machines inflict: the main job killed with SIGKILL in the middle of the dbt stage,
+publishing killed between building the new marts file and renaming it, a warehouse locked by another
+process, a source file replaced by a cut download, a dbt model that fails. After each, the published
+marts still open and hold the last good version, a BI reader left open keeps reading them, and the
+next normal run succeeds with no row duplicated or lost. Each test works on a copy of the session's
+published DATA_DIR (`published_copy`: the last good version)."""
 
+import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
-from .conftest import CSV_FILE, PROJECT_DIR, RAW_DIR, make_run, truncate_with_garbage
-from .contract_numbers import FCT_INDICATOR_VALUE_TOTAL, TOTAL_CELLS
+from .conftest import CSV_FILE, PROJECT_DIR, job_env, make_run, truncate_with_garbage
+from .contract_numbers import FCT_INDICATOR_VALUE_ROWS, FCT_INDICATOR_VALUE_TOTAL, TOTAL_CELLS
 
 GRAIN = {
     "fct_indicator_value": "document_id, measure_key, year, value_kind",
@@ -48,22 +54,20 @@ def _assert_intact(data_dir: Path) -> None:
 
 
 @pytest.fixture
-def data_dir(published, tmp_path) -> Path:
+def data_dir(published_copy) -> Path:
     """A copy of a DATA_DIR where `make run` succeeded once (the last good version)."""
-    target = tmp_path / "data"
-    shutil.copytree(published, target, ignore=shutil.ignore_patterns("dagster_home"))
-    return target
+    return published_copy
 
 
-def _kill_when(data_dir: Path, marker: str, delay_s: float, extra_env: dict[str, str] | None = None) -> str:
+@pytest.fixture
+def raw_dir(data_dir) -> Path:
+    """RAW_DIR beside `data_dir`: a copy of the sources `published` ran on."""
+    return data_dir.parent / "raw"
+
+
+def _kill_when(data_dir: Path, marker: str, delay_s: float) -> str:
     """Start the main job, SIGKILL its whole process group `delay_s` after `marker` is printed."""
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DUCKDB_PATH", "MARTS_PATH", "REPORTS_DIR")},
-        "DATA_DIR": str(data_dir),
-        "RAW_DIR": str(data_dir.parent / "raw"),
-        "DAGSTER_HOME": str(data_dir / "dagster_home_kill"),
-        **(extra_env or {}),
-    }
+    env = job_env(data_dir, data_dir.parent / "raw", {"DAGSTER_HOME": str(data_dir / "dagster_home_kill")})
     (data_dir / "dagster_home_kill").mkdir(exist_ok=True)
     job = subprocess.Popen(
         # --force: the sources did not change since `published`; the job must do the work to be killed
@@ -92,31 +96,88 @@ def _kill_when(data_dir: Path, marker: str, delay_s: float, extra_env: dict[str,
     return "".join(seen)
 
 
-@pytest.fixture
-def raw_dir(data_dir) -> Path:
-    """RAW_DIR beside `data_dir`: a copy of raw/ (what `published` ran on)."""
-    raw = data_dir.parent / "raw"
-    shutil.copytree(RAW_DIR, raw)
-    return raw
-
-
-def test_kill_during_dbt_and_during_publishing_then_a_normal_run(data_dir, raw_dir):
-    before = _snapshot(data_dir / "marts.duckdb")
-    _kill_when(data_dir, "→ warehouse_dbt_assets", delay_s=6)
-    assert _snapshot(data_dir / "marts.duckdb") == before  # BI still reads the last good version
-
-    # The job pauses between building the new file and renaming it: the kill lands in between.
-    _kill_when(
-        data_dir, "→ publish__marts_duckdb", delay_s=3, extra_env={"FAULT_INJECT_PUBLISH_PAUSE_S": "30"}
+def _kill_publishing(data_dir: Path) -> None:
+    """Publish the warehouse's marts as the job's publish step does (lib.publish.publish_marts), with a
+    pause between building the new file and renaming it (FAULT_INJECT_PUBLISH_PAUSE_S), and SIGKILL
+    the process in that pause."""
+    code = (
+        "import sys; from pathlib import Path; from orchestration.lib.publish import publish_marts; "
+        "publish_marts(Path(sys.argv[1]), Path(sys.argv[2]), run_id='killed')"
     )
-    assert (data_dir / ".marts.duckdb.building").exists()  # killed half-way: the new file was not renamed
-    assert _snapshot(data_dir / "marts.duckdb") == before
+    building = data_dir / ".marts.duckdb.building"
+    env = {**os.environ, "FAULT_INJECT_PUBLISH_PAUSE_S": "60"}
+    args = [sys.executable, "-c", code, str(data_dir / "warehouse.duckdb"), str(data_dir / "marts.duckdb")]
+    publisher = subprocess.Popen(args, cwd=PROJECT_DIR, env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not building.exists() and publisher.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(3)  # building the file takes well under a second: the kill lands in the pause
+        os.killpg(publisher.pid, signal.SIGKILL)
+        publisher.wait(timeout=60)
+    finally:
+        if publisher.poll() is None:
+            os.killpg(publisher.pid, signal.SIGKILL)
+            publisher.wait()
+    assert publisher.returncode == -signal.SIGKILL
 
-    result = make_run(data_dir, raw_dir)
+
+# A BI tool's connection, read-only, left open on the published file the whole time.
+READER = textwrap.dedent(
+    """
+    import pathlib, sys, time, duckdb
+    path, stop, expected = sys.argv[1], pathlib.Path(sys.argv[2]), int(sys.argv[3])
+    con = duckdb.connect(path, read_only=True)
+    print("open", flush=True)
+    reads = errors = 0
+    while not stop.exists():
+        try:
+            assert con.execute("select count(*) from marts.fct_indicator_value").fetchone() == (expected,)
+            reads += 1
+        except Exception as exc:
+            errors += 1
+            print("error", exc, flush=True)
+        time.sleep(0.2)
+    print("reads", reads, "errors", errors, flush=True)
+    """
+)
+
+
+def test_kill_9_in_dbt_and_in_publishing_then_a_normal_run_while_a_reader_reads(data_dir, raw_dir, tmp_path):
+    """A reader opens the published marts and keeps reading; the job is SIGKILLed in the dbt stage,
+    publishing is SIGKILLed between building and renaming, then a normal run (while the reader still
+    holds the file open) publishes again: never blocked, never an error, the same rows throughout."""
+    marts = data_dir / "marts.duckdb"
+    before = _snapshot(marts)
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(marts), str(stop), str(FCT_INDICATOR_VALUE_TOTAL)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout.readline().strip() == "open"
+        _kill_when(data_dir, "→ warehouse_dbt_assets", delay_s=6)
+        assert _snapshot(marts) == before  # BI still reads the last good version
+
+        _kill_publishing(data_dir)
+        assert (data_dir / ".marts.duckdb.building").exists()  # killed half-way: the new file was not renamed
+        assert _snapshot(marts) == before
+
+        result = make_run(data_dir, raw_dir)  # a whole run while the reader reads
+        stop.touch()
+        out = reader.communicate(timeout=30)[0]
+    finally:
+        reader.kill()
+        reader.wait()
     assert result.returncode == 0, result.stdout[-3000:]
+    reads, errors = re.fullmatch(r"reads (\d+) errors (\d+)", out.strip().splitlines()[-1]).groups()
+    assert int(errors) == 0 and int(reads) > 10
     assert not (data_dir / ".marts.duckdb.building").exists()
     _assert_intact(data_dir)
-    assert _snapshot(data_dir / "marts.duckdb") == before
+    # Same sources, same published tables (idempotent); the run says where BI should look.
+    assert _snapshot(marts) == before
+    assert "marts.duckdb" in result.stdout
 
 
 def test_a_locked_warehouse_fails_the_run_in_bounded_time_naming_the_lock(data_dir, raw_dir):
@@ -148,17 +209,14 @@ def _published_run_id(marts: Path) -> str:
         return con.execute("select run_id from publication.info").fetchone()[0]
 
 
-def _dbt_target_folders() -> set[str]:
-    return {p.name for p in (PROJECT_DIR / "dbt_project" / "target").iterdir() if p.is_dir()}
-
-
 def test_a_cut_download_keeps_the_last_good_version_in_the_published_marts(data_dir, raw_dir):
     """A good run, then the PLF 2025 file replaced by its first half and binary garbage: the next run
-    quarantines the new bytes (file and line), keeps PAP-2025 in the warehouse, republishes the marts
-    with its 11,880 values, and the final screen and the quality summary say which version stands."""
+    quarantines the new bytes (file and line) with an ERROR check that does not block, lands every
+    other file, keeps PAP-2025 in the warehouse, republishes the marts with all its values, and the
+    final screen and the quality summary say which version stands."""
     csv = raw_dir / "pap" / "2025" / CSV_FILE.name
-    truncate_with_garbage(csv)
-    folders_before = _dbt_target_folders()
+    standing_sha = hashlib.sha256(csv.read_bytes()).hexdigest()
+    cut_line = truncate_with_garbage(csv)
     first_run = _published_run_id(data_dir / "marts.duckdb")
     started = time.time()
 
@@ -167,26 +225,41 @@ def test_a_cut_download_keeps_the_last_good_version_in_the_published_marts(data_
     out = result.stdout
     assert "succeeded" in out.split("=" * 78)[1], out[-3000:]
     assert result.returncode != 0  # only the quarantine check fails (ERROR, not blocking)
+    assert len(re.findall(r"^\s+FAILED ", out, re.M)) == 1, out[-3000:]
     assert "FAILED  raw/rejected_document · no_rejected_documents" in out
-    assert f"QUARANTINED pap/2025/{CSV_FILE.name}:1096: not a text file in UTF-8 or cp1252 (NUL bytes" in out
-    assert "the previous version stands: PAP-2025 (sha256 1dc40dcbc535" in out
+    assert (
+        f"QUARANTINED pap/2025/{CSV_FILE.name}:{cut_line}: not a text file in UTF-8 or cp1252 (NUL bytes"
+        in out
+    )
+    assert f"the previous version stands: PAP-2025 (sha256 {standing_sha[:12]}" in out
+    with dg.DagsterInstance.from_config(str(data_dir / "dagster_home")) as instance:
+        [run] = instance.get_runs()
+        [check] = [
+            entry.dagster_event.event_specific_data
+            for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+            if entry.dagster_event.event_specific_data.check_name == "no_rejected_documents"
+        ]
+    assert check.passed is False and check.severity == dg.AssetCheckSeverity.ERROR
+    assert f"pap/2025/{CSV_FILE.name}:{cut_line}:" in check.description
+
     marts = data_dir / "marts.duckdb"
     assert _published_run_id(marts) != first_run  # published again by this run, still with PAP-2025
     with duckdb.connect(str(marts), read_only=True) as con:
-        assert con.execute(
-            "select count(*) from marts.fct_indicator_value where document_id = 'PAP-2025'"
-        ).fetchone() == (11880,)
+        values = con.execute("select document_id, count(*) from marts.fct_indicator_value group by all")
+        assert dict(values.fetchall()) == FCT_INDICATOR_VALUE_ROWS
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute(
-            "select source_file, error_line, standing_document_id from raw.rejected_document"
-        ).fetchall() == [(f"pap/2025/{CSV_FILE.name}", 1096, "PAP-2025")]
+            "select source_file, error_line, standing_document_id, standing_sha256 from raw.rejected_document"
+        ).fetchall() == [(f"pap/2025/{CSV_FILE.name}", cut_line, "PAP-2025", standing_sha)]
+        assert con.execute("select count(*) from raw.indicator_cell").fetchone() == (TOTAL_CELLS,)
     summary = (data_dir / "reports" / "quality-summary.md").read_text(encoding="utf-8")
-    assert f"| pap/2025/{CSV_FILE.name} | 1096 |" in summary
+    assert f"| pap/2025/{CSV_FILE.name} | {cut_line} |" in summary
     assert "the previous version stands: PAP-2025" in summary
-    # dagster-dbt's target folder: the same one, run after run, none per invocation.
-    build = PROJECT_DIR / "dbt_project" / "target" / "dagster-build"
-    assert (build / "run_results.json").stat().st_mtime > started
-    assert _dbt_target_folders() == folders_before | {"dagster-build"}
+    # dagster-dbt's target folders: one per kind of invocation, overwritten run after run, none per
+    # invocation (in the folder DBT_JOB_TARGET_DIR names: not the repository, in the tests).
+    targets = data_dir.parent / "dbt_target"
+    assert "dagster-build" in {p.name for p in targets.iterdir()} <= {"dagster-build", "dagster-docs"}
+    assert (targets / "dagster-build" / "run_results.json").stat().st_mtime > started
 
 
 def _repo_copy(dest: Path) -> Path:
@@ -205,8 +278,6 @@ def _repo_copy(dest: Path) -> Path:
 def test_a_failing_dbt_model_records_the_others_names_itself_and_publishes_nothing(data_dir, raw_dir):
     """One mart broken in a copy of the project: the run fails naming the model, the models built
     before and beside it are recorded as materialized, and the published marts stay as they were."""
-    import dagster as dg
-
     repo = _repo_copy(data_dir.parent / "repo")
     model = repo / "dbt_project" / "models" / "marts" / "fct_target_revision.sql"
     sql = model.read_text(encoding="utf-8")
@@ -217,12 +288,8 @@ def test_a_failing_dbt_model_records_the_others_names_itself_and_publishes_nothi
     home = data_dir / "dagster_home_broken"
     home.mkdir()
     shutil.copyfile(PROJECT_DIR / "dagster.yaml", home / "dagster.yaml")
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DUCKDB_PATH", "MARTS_PATH", "REPORTS_DIR")},
-        "DATA_DIR": str(data_dir),
-        "RAW_DIR": str(raw_dir),
-        "DAGSTER_HOME": str(home),
-    }
+    env = job_env(data_dir, raw_dir, {"DAGSTER_HOME": str(home)})
+    del env["DBT_JOB_TARGET_DIR"]  # the copy's own dbt_project/target: a copy, not the repository
     result = subprocess.run(
         [sys.executable, "-m", "orchestration.cli"],
         cwd=repo,

@@ -15,9 +15,11 @@ from .conftest import PROJECT_DIR
 
 
 def test_the_instance_queue_runs_one_run_at_a_time(tmp_path):
+    """The project's dagster.yaml, as an instance reads it: runs wait in the daemon's queue, which
+    starts one at a time (Dagster has a run queue config only when the instance queues its runs),
+    and one step per pool at a time."""
     shutil.copyfile(PROJECT_DIR / "dagster.yaml", tmp_path / "dagster.yaml")
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
-        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
         config = instance.get_concurrency_config()
         assert config.run_queue_config.max_concurrent_runs == 1
         assert config.pool_config.default_pool_limit == 1

@@ -1,20 +1,19 @@
-"""The HTML scorecard, rendered from marts built from the shipped sources, then opened in a real browser.
+"""The HTML scorecard, rendered from the published marts of the session's `make run` on the shipped
+sources (`published`), then opened in a real browser.
 
-One pipeline build serves every test (the shipped PAP and RAP sources, ingested, then the dbt models):
-the sources are copied with one hostile label planted in the Farandole document (measure and
-indicator 1.2 of P352, in both places the document prints it). Every figure a test expects is read
-from the marts of that build (`rpt_attainment_rate`, `fct_target_attainment`, …), never typed in: the
-pages must show what the marts hold.
+The pages are rendered from a copy of that marts file with one hostile label planted where the
+sources print it (measure and indicator 1.2 of P352: `dim_measure.measure_label` and
+`dim_indicator.indicator_label`); that such a label travels from a source file to the marts
+unchanged is `tests/test_hostile_inputs.py`'s full run. Every figure a test expects is read from the
+marts the pages were rendered from (`rpt_attainment_rate`, `fct_target_attainment`, …), never typed
+in: the pages must show what the marts hold.
 """
 
 import ast
-import os
 import re
 import shutil
 import struct
 import subprocess
-import sys
-import time
 import zlib
 from html.parser import HTMLParser
 from pathlib import Path
@@ -25,94 +24,64 @@ import numpy as np
 import pytest
 
 from orchestration.lib import scorecard
-from orchestration.lib.duckdb_io import connection
-from orchestration.lib.ingest import ingest
-from orchestration.lib.publish import publish_marts
 from orchestration.lib.scorecard import render_scorecard
 from orchestration.lib.scorecard.pages import ENV
-from orchestration.lib.settings import DBT_PROJECT_DIR, load_settings
 
-from .conftest import RAW_DIR, SEED_FILE
-
-CHROMIUM = Path("/usr/bin/chromium")
 FAST_LABEL = "Nombre de produits accompagnés par le FAST"
 HOSTILE = """<script>alert(1)</script> & "quotes" =cmd|' /C calc'!A0"""
 REAL_BLUE = (9, 105, 218)  # --real in the page CSS: the realisation line and dots
 OFFICIAL_PURPLE = (130, 80, 223)  # --official: the official rate's diamonds
-DOCUMENTS = ["PAP-2024-P352", "PAP-2025", "RAP-2012", "RAP-2013", "RAP-2014", "RAP-2016", "RAP-2017"]
 
 
 # --- fixtures --------------------------------------------------------------------------------------
 
 
-def _dbt_executable() -> str:
-    beside = Path(sys.executable).with_name("dbt")
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
-
-
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> dict:
-    """Sources (with the hostile label) -> raw schema -> dbt models -> published marts file."""
+def built(published, tmp_path_factory) -> dict:
+    """A copy of the published marts, the FAST label of P352 1.2 replaced by the hostile one."""
     root = tmp_path_factory.mktemp("scorecard")
-    raw = root / "raw"
-    shutil.copytree(RAW_DIR, raw)
-    seed = raw / SEED_FILE.relative_to(RAW_DIR)
-    text = seed.read_bytes().decode("utf-8")
-    assert text.count(FAST_LABEL) == 2  # the indicator title and the row of its table
-    seed.write_bytes(text.replace(FAST_LABEL, HOSTILE).encode("utf-8"))
-
-    warehouse = root / "warehouse.duckdb"
-    with connection(warehouse) as con:
-        report = ingest(con, raw)
-    assert sorted(report.loaded) == DOCUMENTS and not report.rejected
-
-    # Models and seeds only: the data tests are the business of the dbt and quality test modules.
-    proc = subprocess.run(
-        [
-            _dbt_executable(),
-            "build",
-            "--profiles-dir",
-            ".",
-            "--resource-type",
-            "model",
-            "--resource-type",
-            "seed",
-            "--threads",
-            "2",
-            "--target-path",
-            str(root / "dbt_target"),
-            "--log-path",
-            str(root / "dbt_logs"),
-            "--quiet",
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, "DUCKDB_PATH": str(warehouse), "DO_NOT_TRACK": "1"},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     marts = root / "marts.duckdb"
-    publish_marts(warehouse, marts, run_id="test-scorecard")
+    shutil.copyfile(published / "marts.duckdb", marts)
+    with duckdb.connect(str(marts)) as con:
+        for table, column, key, value in (
+            ("dim_measure", "measure_label", "measure_key", "P352-1-2#1"),
+            ("dim_indicator", "indicator_label", "indicator_code", "P352-1-2"),
+        ):
+            planted = con.execute(
+                f"update {table} set {column} = ? where {key} = ? and {column} = ? returning 1",
+                [HOSTILE, value, FAST_LABEL],
+            ).fetchall()
+            assert planted == [(1,)], (table, value)
+        # nowhere else: the label is printed in those two places only
+        columns = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where data_type = 'VARCHAR'"
+        ).fetchall()
+        for schema, table, column in columns:
+            found = con.execute(
+                f'select count(*) from "{schema}"."{table}" where "{column}" = ?', [FAST_LABEL]
+            )
+            assert found.fetchone() == (0,), (table, column)
     return {"root": root, "marts": marts}
 
 
 @pytest.fixture(scope="module")
 def rendered(built) -> dict:
     out = built["root"] / "report"
-    start = time.perf_counter()
     counts = render_scorecard(built["marts"], out)
-    return {"out": out, "counts": counts, "seconds": time.perf_counter() - start, **built}
+    return {"out": out, "counts": counts, **built}
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Path:
-    if not CHROMIUM.exists():
+    """The `chromium` that `make browser` installs: missing, the test fails (never skips) saying how."""
+    found = shutil.which("chromium")
+    if found is None:
         pytest.fail(
-            f"{CHROMIUM} is missing: the scorecard is checked in headless Chromium. `make test` installs "
-            "Debian's `chromium` package (or run: apt-get update && apt-get install -y chromium)."
+            "headless Chromium is required for the scorecard test: apt-get install chromium (as root)",
+            pytrace=False,
         )
-    return CHROMIUM
+    return Path(found)
 
 
 def _browse(chromium: Path, user_data: Path, *args: str) -> subprocess.CompletedProcess:
@@ -547,7 +516,7 @@ def test_hostile_labels_are_escaped(rendered):
     indicator = _query(
         rendered, "select indicator_label from dim_indicator where indicator_code = 'P352-1-2'"
     )
-    assert [tuple(r.values()) for r in labels] == [("P352-1-2#1", HOSTILE)]  # it travelled unchanged
+    assert [tuple(r.values()) for r in labels] == [("P352-1-2#1", HOSTILE)]
     assert indicator == [{"indicator_label": HOSTILE}]
     assert str(markupsafe.escape(HOSTILE)) == ESCAPED
     page = _page(rendered, "P352.html")
@@ -621,9 +590,9 @@ def test_rendering_is_deterministic(rendered, tmp_path):
     second = {p.name: p.read_bytes() for p in (tmp_path / "again").glob("*.html")}
     assert first == second
     # The one date in the pages: the publication recorded in the marts file.
-    (info,) = _query(rendered, "select published_at from publication.info")
+    (info,) = _query(rendered, "select published_at, run_id from publication.info")
     assert f"of {info['published_at']:%Y-%m-%d %H:%M:%S}" in first["index.html"].decode()
-    assert "run test-scorecard" in first["P129.html"].decode()
+    assert f"run {info['run_id']}" in first["P129.html"].decode()
 
 
 def test_stale_pages_are_removed(rendered, tmp_path):
@@ -660,8 +629,6 @@ def test_markup_lives_in_templates_with_autoescape_on():
 def test_chromium_draws_the_charts(rendered, chromium, tmp_path):
     out = rendered["out"]
     user_data = tmp_path / "chromium-profile"
-    reports = load_settings().reports_dir
-    reports.mkdir(parents=True, exist_ok=True)
 
     # The DOM Chromium built: every svg.chart of P129 holds data marks.
     dom = _dom(_browse(chromium, user_data, "--dump-dom", (out / "P129.html").as_uri()).stdout)
@@ -701,7 +668,7 @@ def test_chromium_draws_the_charts(rendered, chromium, tmp_path):
     assert "LOLF performance scorecard" in "".join(index.text)
     assert index.scripts == 0
 
-    # Screenshots, kept under data/reports/ for people to look at.
+    # Screenshots, kept in the test's temporary folder for people to look at (never under data/).
     shots = (
         ("P129.html", "scorecard-P129.png"),
         ("index.html", "scorecard-index.png"),
@@ -711,7 +678,6 @@ def test_chromium_draws_the_charts(rendered, chromium, tmp_path):
         shot = tmp_path / target
         _browse(chromium, user_data, f"--screenshot={shot}", "--window-size=1280,2000", (out / name).as_uri())
         assert shot.stat().st_size > 50_000, f"{shot} looks blank ({shot.stat().st_size} bytes)"
-        shutil.copyfile(shot, reports / target)
     pixels = _png_rgb(tmp_path / "scorecard-P129.png")
     assert pixels.shape == (2000, 1280, 3)
     flat = pixels.reshape(-1, 3).astype(int)

@@ -1,6 +1,7 @@
 """The dbt project, in a module of its own: `orchestration.prepare` builds its manifest before the
 definitions (which need it) are imported."""
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -19,10 +20,17 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 _UNIQUE_TARGET = re.compile(r"^(?:[A-Za-z0-9_]+-[0-9a-f]{7}-)?[0-9a-f]{7}$")
 
 
+def invocation_root() -> Path:
+    """Where the job's dbt target folders go: dbt_project/target, or DBT_JOB_TARGET_DIR when set (the
+    tests give each run a temporary one: a test run writes nothing into the repository)."""
+    moved = os.environ.get("DBT_JOB_TARGET_DIR", "").strip()
+    return Path(moved) if moved else Path(dbt_project.project_dir) / dbt_project.target_path
+
+
 def invocation_target(kind: str) -> Path:
     """`target/dagster-<kind>`, emptied of the previous run's results (a dbt that dies before writing
     run_results.json must not leave the last run's to be read as this one's)."""
-    target = Path(dbt_project.project_dir) / dbt_project.target_path / f"dagster-{kind}"
+    target = invocation_root() / f"dagster-{kind}"
     (target / "run_results.json").unlink(missing_ok=True)
     remove_per_invocation_targets()
     return target
