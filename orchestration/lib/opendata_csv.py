@@ -226,6 +226,18 @@ def read_opendata_csv(path: Path, data: bytes | None = None) -> ParsedDocument:
     # '\n\r' sequences: csv's line_num would count those as two lines, editors and grep as one.
     line_count = text.count("\n") + (0 if text.endswith("\n") else 1)
 
+    # The header alone first: a file in no known layout is refused before its body is parsed (the
+    # csv reader below holds a copy of the whole text; 50 MB of garbage must not cost that).
+    first_end = text.find("\n")
+    first_line = (text if first_end < 0 else text[:first_end]).rstrip("\r")
+    if first_line.strip() and first_line.count('"') % 2 == 0:
+        try:
+            first_names = next(csv.reader([first_line], delimiter=DELIMITER, strict=True), None)
+        except csv.Error:
+            first_names = None
+        if first_names:
+            _read_header(first_names, path)
+
     # strict: a quoted field still open at the end of the file is an error, not a silently
     # swallowed rest of the file (the non-strict reader accepts it).
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=DELIMITER, strict=True)
