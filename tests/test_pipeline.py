@@ -4,7 +4,6 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DbtCliResource
 
 from .conftest import SEED_FILE
 from .contract_numbers import FCT_INDICATOR_VALUE_TOTAL
@@ -14,14 +13,14 @@ def _materialize(raw_dir: Path, db: Path) -> dg.ExecuteInProcessResult:
     from orchestration.defs.dbt.assets import warehouse_dbt_assets
     from orchestration.defs.dbt.project import dbt_project
     from orchestration.defs.ingest.assets import raw_sources
-    from orchestration.defs.resources import SettingsResource, WarehouseResource
+    from orchestration.defs.resources import SettingsResource, WarehouseDbtResource, WarehouseResource
 
     return dg.materialize(
         [raw_sources, warehouse_dbt_assets],
         resources={
             "warehouse": WarehouseResource(database=str(db), lock_timeout_s=5),
             "settings": SettingsResource(raw_dir=str(raw_dir)),
-            "dbt": DbtCliResource(project_dir=dbt_project),
+            "dbt": WarehouseDbtResource(project_dir=dbt_project),
         },
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=False,

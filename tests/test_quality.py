@@ -13,7 +13,6 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from dagster_dbt import DbtCliResource
 
 from .conftest import CSV_FILE, RAW_DIR
 from .contract_numbers import FCT_INDICATOR_VALUE_TOTAL
@@ -59,7 +58,7 @@ def _run(raw_dir: Path, db: Path, reports: Path) -> dg.ExecuteInProcessResult:
     from orchestration.defs.dbt.project import dbt_project
     from orchestration.defs.ingest.assets import raw_sources
     from orchestration.defs.quality import QUALITY_ASSETS, QUALITY_CHECKS
-    from orchestration.defs.resources import SettingsResource, WarehouseResource
+    from orchestration.defs.resources import SettingsResource, WarehouseDbtResource, WarehouseResource
 
     os.environ["REPORTS_DIR"] = str(reports)
     return dg.materialize(
@@ -67,7 +66,7 @@ def _run(raw_dir: Path, db: Path, reports: Path) -> dg.ExecuteInProcessResult:
         resources={
             "warehouse": WarehouseResource(database=str(db), lock_timeout_s=5),
             "settings": SettingsResource(raw_dir=str(raw_dir)),
-            "dbt": DbtCliResource(project_dir=dbt_project),
+            "dbt": WarehouseDbtResource(project_dir=dbt_project),
         },
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=False,

@@ -5,11 +5,15 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.defs.dbt.assets import warehouse_dbt_assets
-from orchestration.defs.dbt.project import invocation_target
-from orchestration.defs.resources import WAREHOUSE_POOL, SettingsResource, WarehouseResource
+from orchestration.defs.dbt.project import dbt_project, invocation_target
+from orchestration.defs.resources import (
+    WAREHOUSE_POOL,
+    SettingsResource,
+    WarehouseDbtResource,
+    WarehouseResource,
+)
 from orchestration.lib import fingerprint
 from orchestration.lib.publish import export_parquet, publish_marts
 
@@ -84,7 +88,7 @@ def parquet_exports(context: dg.AssetExecutionContext, settings: SettingsResourc
 )
 def dbt_docs(
     context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
+    dbt: WarehouseDbtResource,
     warehouse: WarehouseResource,
     settings: SettingsResource,
 ):
@@ -92,14 +96,19 @@ def dbt_docs(
     stamp = out / ".dbt_project_fingerprint"
     current = fingerprint.dbt_project_digest()
     # The site documents the project (models, columns, tests, lineage), whose column types the
-    # contracts fix: it changes only when the dbt project does. Regenerating it costs ~20 s.
+    # contracts fix: it changes only when the dbt project does. `--no-compile`: dbt reads the
+    # manifest prepared for the definitions (the parse of this very project) instead of compiling
+    # every node again (4-5 s), and the site shows each model's SQL as written.
     if (out / "index.html").exists() and stamp.exists() and stamp.read_text() == current:
         return dg.MaterializeResult(
             metadata={"site": dg.MetadataValue.path(str(out / "index.html")), "regenerated": False}
         )
+    target = invocation_target("docs")
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(dbt_project.manifest_path, target / "manifest.json")
     with warehouse.dbt_environment():
         invocation = dbt.cli(
-            ["docs", "generate", "--static"], manifest=None, target_path=invocation_target("docs")
+            ["docs", "generate", "--static", "--no-compile"], manifest=None, target_path=target
         )
     invocation.wait()
     site = Path(invocation.target_path) / "static_index.html"
