@@ -80,7 +80,8 @@ def test_schemas_are_named_exactly(con):
     views = {
         row[0] for row in _one(con, "select distinct schema_name from duckdb_views() where not internal")
     }
-    assert views == {"staging", "quality"}  # quality: the GX suites' batches (models/quality)
+    # quality: the GX suites' batches (models/quality); intermediate: int_indicator_cells_crosswalked
+    assert views == {"staging", "quality", "intermediate"}
     assert not any(name.startswith("main_") for name in schemas | views)
 
 

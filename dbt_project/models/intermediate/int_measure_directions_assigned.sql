@@ -42,26 +42,48 @@ evidence as (
 
 ),
 
+keyed as (
+
+    -- the labels without their position ('1. Délai moyen…' is a delay)
+    select
+        measure_key,
+        unit_family,
+        latest_target_numeric,
+        regexp_replace(lower(measure_label), '^\s*[0-9]+\s*[.)–-]\s*', '') as measure_label_key,
+        regexp_replace(lower(indicator_label), '^\s*[0-9]+\s*[.)–-]\s*', '') as indicator_label_key
+    from measures
+
+),
+
+labelled as (
+
+    -- the label rules each label matches
+    select
+        measure_key,
+        unit_family,
+        latest_target_numeric,
+        {{ label_rule_hits('measure_label_key', ref('ref_direction_default')) }} as measure_label_rules,
+        {{ label_rule_hits('indicator_label_key', ref('ref_direction_default')) }} as indicator_label_rules
+    from keyed
+
+),
+
 rule_matches as (
 
     select
-        measures.measure_key,
+        labelled.measure_key,
         rules.rule_id,
         rules.priority,
         rules.direction,
         rules.priority < 900 as is_label_rule
-    from measures
+    from labelled
     inner join rules
         on (
             rules.label_pattern is null
-            -- the label without its position ('1. Délai moyen…' is a delay)
-            or regexp_matches(
-                regexp_replace(lower(measures.measure_label), '^\s*[0-9]+\s*[.)–-]\s*', ''),
-                rules.label_pattern
-            )
+            or list_contains(labelled.measure_label_rules, rules.rule_id)
         )
-        and (rules.unit_family is null or measures.unit_family = rules.unit_family)
-        and (rules.target_value is null or measures.latest_target_numeric = rules.target_value)
+        and (rules.unit_family is null or labelled.unit_family = rules.unit_family)
+        and (rules.target_value is null or labelled.latest_target_numeric = rules.target_value)
     where rules.rule_id <> 'fallback'
 
 ),
@@ -78,26 +100,22 @@ label_rule as (
 indicator_rule as (
 
     select
-        measures.measure_key,
+        labelled.measure_key,
         rules.rule_id,
         rules.direction
-    from measures
+    from labelled
     inner join rules
         on
-            regexp_matches(
-                regexp_replace(lower(measures.indicator_label), '^\s*[0-9]+\s*[.)–-]\s*', ''),
-                rules.label_pattern
-            )
-            and (rules.unit_family is null or measures.unit_family = rules.unit_family)
-            and (rules.target_value is null or measures.latest_target_numeric = rules.target_value)
+            list_contains(labelled.indicator_label_rules, rules.rule_id)
+            and (rules.unit_family is null or labelled.unit_family = rules.unit_family)
+            and (rules.target_value is null or labelled.latest_target_numeric = rules.target_value)
     -- a percent row under a delay or cost indicator is usually a share within the norm ('part des
     -- dossiers traités en moins de 30 jours'), a count row a volume: the indicator's words decide
     -- only rows that measure the same thing (a duration, an amount, a ratio, a score)
     where
         rules.priority < 900
-        and rules.label_pattern is not null
-        and measures.unit_family not in ('percent', 'count', 'other')
-    qualify row_number() over (partition by measures.measure_key order by rules.priority) = 1
+        and labelled.unit_family not in ('percent', 'count', 'other')
+    qualify row_number() over (partition by labelled.measure_key order by rules.priority) = 1
 
 ),
 

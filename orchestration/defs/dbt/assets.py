@@ -1,15 +1,24 @@
 """dbt models, seeds and tests as Dagster assets and checks, one graph with the ingestion assets
 (the dbt sources name them in `meta.dagster.asset_key`)."""
 
+import json
 from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from orchestration.defs.dbt.project import dbt_project, invocation_target
+from orchestration.defs.ingest.assets import DBT_BUILD, DOWNSTREAM_OF_SOURCES
 from orchestration.defs.metadata import table_metadata
-from orchestration.defs.resources import WAREHOUSE_POOL, SettingsResource, WarehouseResource
+from orchestration.defs.resources import (
+    WAREHOUSE_POOL,
+    SettingsResource,
+    WarehouseDbtResource,
+    WarehouseResource,
+)
 
 OWNER = "team:data-engineering"
 
@@ -28,6 +37,16 @@ class WarehouseTranslator(DagsterDbtTranslator):
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         return [OWNER]
 
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        """The dbt tests of the marts (the contract BI reads) are asset checks. The tests of the
+        seeds, of the staging and intermediate models and of the sources guard the build: they run
+        in every dbt build and fail it, naming themselves, and their results are recorded as
+        observations of what they test, not as checks (each check costs every run a planned event,
+        and a seed's test is planned even in the runs that do not build the seeds)."""
+        if asset_spec.key.path[0] != "marts":
+            return None
+        return super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+
 
 translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
@@ -40,19 +59,23 @@ translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_as
 )
 def warehouse_dbt_assets(
     context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
+    dbt: WarehouseDbtResource,
     warehouse: WarehouseResource,
     settings: SettingsResource,
 ):
     # Unit tests check the SQL logic on fixtures; they run in `make test`, not in production.
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if _only_documents_changed(context, warehouse):
+        # The seeds and their tests are what the last complete run built from the same files.
+        args += ["--exclude", SEEDS_SELECTOR]
+        context.log.info(
+            f"only the documents changed since the last complete run: --exclude {SEEDS_SELECTOR}"
+        )
     # raise_on_error=False: a failed model or test must not lose the events of the nodes that were
     # built; the step fails after they are recorded (below), so nothing downstream publishes.
     with warehouse.dbt_environment():
         invocation = dbt.cli(
-            ["build", "--exclude-resource-type", "unit_test"],
-            context=context,
-            raise_on_error=False,
-            target_path=invocation_target("build"),
+            args, context=context, raise_on_error=False, target_path=invocation_target("build")
         )
     events = list(invocation.stream())
     # Row counts and a preview for the UI, read once dbt has released the file (dagster-dbt's own
@@ -64,6 +87,33 @@ def warehouse_dbt_assets(
 
 
 FAILED_STATUSES = ("error", "fail", "runtime error")
+# The seeds and the tests declared beside them (seeds/_seeds.yml).
+SEEDS_SELECTOR = "path:seeds"
+
+
+def _only_documents_changed(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> bool:
+    """raw_sources, in this run, found that only the documents changed since the last complete run
+    (not the dbt project, not the code), and every seed is still in the warehouse."""
+    event = context.instance.get_latest_materialization_event(dg.AssetKey(["raw", "source_document"]))
+    if event is None or event.run_id != context.run.run_id or event.asset_materialization is None:
+        return False  # raw_sources did not run in this run: build what the run selected
+    scope = event.asset_materialization.metadata.get(DBT_BUILD)
+    if scope is None or scope.value != DOWNSTREAM_OF_SOURCES:
+        return False
+    with warehouse.get_connection(read_only=True) as con:
+        present = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'reference'"
+            ).fetchall()
+        }
+    return _seed_names() <= present
+
+
+@cache
+def _seed_names() -> frozenset[str]:
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
+    return frozenset(n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "seed")
 
 
 def build_failure(invocation) -> dg.Failure:

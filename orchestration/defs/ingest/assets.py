@@ -44,6 +44,11 @@ class IngestConfig(dg.Config):
 
 # The observation that tells the run (and `make run`) it has nothing to do.
 UP_TO_DATE = "up_to_date"
+# What the dbt build of this run covers (metadata of raw/source_document, read by the dbt step):
+# when only the documents changed since the last complete run, the seeds and their tests, which
+# that run built from the same files, are not built again.
+DBT_BUILD = "dbt_build"
+DOWNSTREAM_OF_SOURCES, EVERYTHING = "downstream_of_sources", "everything"
 
 
 def reasons_to_run(
@@ -53,12 +58,13 @@ def reasons_to_run(
     current: fingerprint.Fingerprint,
     record: fingerprint.Record | None,
     settings: Settings,
-) -> list[str]:
-    """Why this run must rebuild what is downstream of ingestion; none when it is up to date."""
+) -> tuple[list[str], str]:
+    """Why this run must rebuild what is downstream of ingestion (none when it is up to date), and
+    what its dbt build covers."""
     if config.force:
-        return ["forced"]
+        return ["forced"], EVERYTHING
     if record is None:
-        return ["no complete run recorded in this warehouse"]
+        return ["no complete run recorded in this warehouse"], EVERYTHING
     reasons = []
     changed = fingerprint.changed_parts(record, current)
     if changed:
@@ -81,7 +87,8 @@ def reasons_to_run(
     )
     if later:
         reasons.append(f"materialized by another run since run {record.run_id[:8]}: {', '.join(later[:5])}")
-    return reasons
+    same_project = not later and not {"dbt_project", "code"} & set(changed)
+    return reasons, DOWNSTREAM_OF_SOURCES if same_project else EVERYTHING
 
 
 @dg.multi_asset(
@@ -129,7 +136,7 @@ def raw_sources(
         report = ingest(con, raw_dir, only=config.only or None)
         current = fingerprint.compute(con, paths, warehouse.path)
         record = fingerprint.last_complete(con)
-        reasons = reasons_to_run(context, config, report, current, record, paths)
+        reasons, dbt_build = reasons_to_run(context, config, report, current, record, paths)
         if reasons:
             fingerprint.begin(con, context.run.run_id, current)
         status_counts = con.execute(
@@ -179,7 +186,9 @@ def raw_sources(
         )
     else:
         context.log.info(f"fingerprint {current.short}; rebuilding: {'; '.join(reasons)}")
-        yield from _materializations(report, counts, status_counts, documents, raw_dir, current, reasons)
+        yield from _materializations(
+            report, counts, status_counts, documents, raw_dir, current, reasons, dbt_build
+        )
     rejected_rows = [(r.source_file, r.error_line, r.error, r.outcome) for r in report.rejected]
     # The checks are evaluated on every run, on what the warehouse holds (materialized in this run,
     # or by the last complete run when nothing changed).
@@ -213,7 +222,7 @@ def raw_sources(
     )
 
 
-def _materializations(report, counts, status_counts, documents, raw_dir, current, reasons):
+def _materializations(report, counts, status_counts, documents, raw_dir, current, reasons, dbt_build):
     documents_version = dg.DataVersion(current.parts["documents"][:16])
     yield dg.MaterializeResult(
         asset_key=["raw", "source_document"],
@@ -239,6 +248,7 @@ def _materializations(report, counts, status_counts, documents, raw_dir, current
             "fingerprint": current.value,
             "fingerprint_parts": dg.MetadataValue.json(dict(current.parts)),
             "why_run": dg.MetadataValue.json(reasons),
+            DBT_BUILD: dbt_build,
         },
     )
     yield dg.MaterializeResult(
