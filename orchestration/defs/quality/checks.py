@@ -12,10 +12,13 @@ an `error` rule failed and WARN otherwise: `error` blocks publishing, `warn` rep
 - the mart suites guard `marts/fct_indicator_value`, `marts/dim_indicator`,
   `marts/fct_target_attainment`: what reads them (exports, the BI copy, `quality_report`) waits.
 
+Two steps: `gx_raw_indicator_cell` before dbt, `gx_mart_suites` (the three mart suites) after it.
+
 Reports: every check stores its suite's result (REPORTS_DIR/quality/<suite>.json) and rewrites
 `quality-summary.{md,json}` before it returns (and the Data Docs when an `error` rule failed), so
-the report exists even when a blocking failure skips `quality_report`. `quality_report` (downstream of the guarded marts) then
-writes the final report of the run, re-running a suite only if this run did not validate it.
+the report exists even when a blocking failure skips `quality_report`. `quality_report` (downstream
+of the guarded marts) then writes the final report of the run and builds the Data Docs, once,
+re-running a suite only if this run did not validate it.
 """
 
 from pathlib import Path
@@ -81,46 +84,77 @@ def to_check_result(result: quality.SuiteResult, reports_dir: Path) -> dg.AssetC
     )
 
 
-def _make_check(suite: quality.SuiteSpec) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=dg.AssetKey(list(suite.asset_key)),
-        name=f"gx_{suite.name}",
-        blocking=True,
-        # a mart suite reads its batch, the dbt view quality/qa_<suite>, built after the mart
-        additional_deps=[dg.AssetKey(list(suite.batch_asset_key))] if suite.batch_asset_key else None,
-        description=(
-            f"Great Expectations suite `{suite.name}` (expectations/gx/expectations/{suite.name}.json). "
-            f"{suite.description} ERROR when an `error` rule fails (blocks downstream), WARN otherwise."
-        ),
-        metadata={"suite_file": f"expectations/gx/expectations/{suite.name}.json", "owner": OWNER},
-    )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        reports_dir = load_settings().reports_dir
-        result = quality.run_suite(
+def _validate(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, suites: list[quality.SuiteSpec]
+) -> list[dg.AssetCheckResult]:
+    """Run `suites` and write the summary. The Data Docs are built once per run, by quality_report;
+    here only when an error rule failed, since quality_report is then skipped."""
+    reports_dir = load_settings().reports_dir
+    results = [
+        quality.run_suite(
             suite.name,
             warehouse.path,
             run_id=context.run.run_id,
             reports_dir=reports_dir,
             lock_timeout_s=warehouse.lock_timeout_s,
         )
-        # The summary always; the Data Docs (about 1 s) only when this failure skips quality_report.
-        data = quality.write_reports(
-            run_id=context.run.run_id,
-            reports_dir=reports_dir,
-            data_docs=bool(result.failed_errors),
-            warehouse=warehouse.path,
-            lock_timeout_s=warehouse.lock_timeout_s,
-        )
-        context.log.info(
-            f"{suite.name}: {result.totals()} in {result.timings_s}; reports {data['timings_s']}"
-        )
-        return to_check_result(result, reports_dir)
+        for suite in suites
+    ]
+    data = quality.write_reports(
+        run_id=context.run.run_id,
+        reports_dir=reports_dir,
+        data_docs=any(r.failed_errors for r in results),
+        warehouse=warehouse.path,
+        lock_timeout_s=warehouse.lock_timeout_s,
+    )
+    for result in results:
+        context.log.info(f"{result.suite}: {result.totals()} in {result.timings_s}")
+    context.log.info(f"reports written in {data['timings_s']}")
+    return [to_check_result(result, reports_dir) for result in results]
 
-    return _check
+
+def _check_spec_fields(suite: quality.SuiteSpec) -> dict:
+    return {
+        "name": f"gx_{suite.name}",
+        "blocking": True,
+        # a mart suite reads its batch, the dbt view quality/qa_<suite>, built after the mart
+        "additional_deps": [dg.AssetKey(list(suite.batch_asset_key))] if suite.batch_asset_key else None,
+        "description": (
+            f"Great Expectations suite `{suite.name}` (expectations/gx/expectations/{suite.name}.json). "
+            f"{suite.description} ERROR when an `error` rule fails (blocks downstream), WARN otherwise."
+        ),
+        "metadata": {"suite_file": f"expectations/gx/expectations/{suite.name}.json", "owner": OWNER},
+    }
 
 
-QUALITY_CHECKS = [_make_check(spec) for spec in quality.SUITES.values()]
-GUARDED_MARTS = [dg.AssetKey(list(s.asset_key)) for s in quality.SUITES.values() if s.asset_key[0] == "marts"]
+RAW_SUITE = quality.SUITES["raw_indicator_cell"]
+MART_SUITES = [s for s in quality.SUITES.values() if s.asset_key[0] == "marts"]
+
+
+# The raw suite runs on its own, before dbt: a source cell breaking an `error` rule is reported
+# with its file and line before the dbt build could trip over it, and keeps the marts as they are.
+@dg.asset_check(asset=dg.AssetKey(list(RAW_SUITE.asset_key)), **_check_spec_fields(RAW_SUITE))
+def gx_raw_indicator_cell(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    [result] = _validate(context, warehouse, [RAW_SUITE])
+    return result
+
+
+# The mart suites validate in one step, once dbt has built every mart (one GX context, one
+# summary, one step's overhead instead of three).
+@dg.multi_asset_check(
+    name="gx_mart_suites",
+    specs=[
+        dg.AssetCheckSpec(asset=dg.AssetKey(list(s.asset_key)), **_check_spec_fields(s)) for s in MART_SUITES
+    ],
+)
+def gx_mart_suites(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+    yield from _validate(context, warehouse, MART_SUITES)
+
+
+QUALITY_CHECKS = [gx_raw_indicator_cell, gx_mart_suites]
+GUARDED_MARTS = [dg.AssetKey(list(s.asset_key)) for s in MART_SUITES]
 
 
 @dg.asset(

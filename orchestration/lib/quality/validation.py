@@ -1,7 +1,8 @@
 """Running a suite with Great Expectations 1.x: the file context of `expectations/gx`, one
-`Checkpoint` per suite (its `ValidationDefinition`: the suite and the pandas batch definition;
-its action: `UpdateDataDocsAction`), the vocabularies as suite parameters, and the reading of GX's
-results into a `SuiteResult`.
+`Checkpoint` per suite (its `ValidationDefinition`: the suite and the pandas batch definition),
+the vocabularies as suite parameters, and the reading of GX's results into a `SuiteResult`. The
+Data Docs are built once per run from the stored results (`build_data_docs`), not by an
+`UpdateDataDocsAction` of each checkpoint, which rebuilt the whole site after every suite.
 
 - Severity is each expectation's native `severity` (`critical`: an `error` rule that blocks
   publishing; `warning`: a `warn` rule that reports); `meta.rule` names the rule, `meta.why` says
@@ -19,9 +20,10 @@ import threading
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas (0.5 s) is imported where a batch is read, not with the definitions
+    import pandas as pd
 
 from orchestration.lib.duckdb_io import connection
 from orchestration.lib.quality.exceptions import (
@@ -87,6 +89,8 @@ def _rule_column(config) -> str:
 
 
 def _jsonable(value: Any) -> Any:
+    import pandas as pd
+
     if value is None:
         return None
     if hasattr(value, "item"):  # numpy scalars
@@ -101,7 +105,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def _rows(
-    df: pd.DataFrame, positions: list[int], columns: list[str], limit: int = MAX_ROWS
+    df: "pd.DataFrame", positions: list[int], columns: list[str], limit: int = MAX_ROWS
 ) -> list[dict[str, Any]]:
     present = list(dict.fromkeys(c for c in columns if c in df.columns))
     return [{c: _jsonable(df.at[i, c]) for c in present} for i in positions[:limit]]
@@ -130,7 +134,7 @@ def _severity(suite: str, rule: str, config) -> str:
 # --- running a suite --------------------------------------------------------------------------
 
 
-def _accepted_results(context, suite, df: pd.DataFrame, rules: set[str]) -> dict[str, Any]:
+def _accepted_results(context, suite, df: "pd.DataFrame", rules: set[str]) -> dict[str, Any]:
     """The excepted rules, validated on their accepted rows alone (the opposite row condition):
     what each accepted. Not stored: the Data Docs show the rules as the checkpoint ran them."""
     from great_expectations.expectations.row_conditions import Column, ComparisonCondition, Operator
@@ -168,7 +172,7 @@ def run_suite(
     lock_timeout_s: float = 30.0,
 ) -> SuiteResult:
     """Validate one suite against the warehouse through its checkpoint (which stores the GX result
-    and updates the Data Docs) and store its plain result under REPORTS_DIR/quality/."""
+    for the Data Docs) and store its plain result under REPORTS_DIR/quality/."""
     from great_expectations.core.run_identifier import RunIdentifier
 
     spec = SUITES[suite_name]
@@ -200,7 +204,6 @@ def run_suite(
         run_id=RunIdentifier(run_name=run_id, run_time=now),
     )
     [validation] = checkpoint_result.run_results.values()
-    add_offline_style(reports_dir / "data-docs")
     timings["validate_s"] = round(time.monotonic() - started, 2)
 
     accepted_results: dict[str, Any] = {}
