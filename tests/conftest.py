@@ -25,9 +25,9 @@ os.environ["DAGSTER_DISABLE_TELEMETRY"] = "1"
 # --- order and workers ------------------------------------------------------------------------------
 
 # Module-scoped runs of their own: the tests sharing one stay on one pytest-xdist worker.
-_SHARED_RUNS = ("hostile_run", "broken", "rendered")
+_SHARED_RUNS = ("hostile_run", "small_published", "broken", "rendered")
 # Fixtures that make a whole run of the job (or a copy of one) for a single test.
-_OWN_RUN = ("published_copy", "hostile_run", "broken")
+_OWN_RUN = ("published_copy", "small_copy", "hostile_run", "small_published", "broken")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -162,28 +162,72 @@ def _shared_dir(tmp_path_factory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-@pytest.fixture(scope="session")
-def published(tmp_path_factory) -> Path:
-    """DATA_DIR of one `make run` on a copy of the shipped sources, once per session (the first
-    worker to ask builds it, the others wait for it). Read it, never write into it: a test that
-    changes a warehouse or runs the job again works on `published_copy`."""
-    root = _shared_dir(tmp_path_factory) / "published"
+def shared_run(tmp_path_factory, name: str, build) -> Path:
+    """The folder `name` of the session (the same for every pytest-xdist worker), built once by
+    `build(folder)` for the whole session: the first worker to ask builds it, the others wait, and a
+    failed build fails every test that asks again (its message kept). For the whole runs of the job
+    that several tests read: a session fixture, not a module one, since pytest-xdist may interleave
+    a module's tests with others' and a module fixture is then built twice."""
+    root = _shared_dir(tmp_path_factory) / name
     root.mkdir(exist_ok=True)
-    data_dir, raw = root / "data", root / "raw"
-    built, failed = root / "make-run.stdout", root / "failed.txt"
-    with (root / "lock").open("w") as lock:
+    done, failed = root / ".built", root / ".failed"
+    with (root / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if failed.exists():
             pytest.fail(failed.read_text(encoding="utf-8"))
-        if not built.exists():
-            shutil.rmtree(raw, ignore_errors=True)
-            shutil.copytree(RAW_DIR, raw)
-            result = make_run(data_dir, raw)
-            if result.returncode != 0:
-                failed.write_text(f"`make run` failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-                pytest.fail(failed.read_text(encoding="utf-8"))
-            built.write_text(result.stdout, encoding="utf-8")  # the run's final screen
-    return data_dir
+        if not done.exists():
+            try:
+                build(root)
+            except BaseException as exc:
+                failed.write_text(f"{name}: {exc}"[:6000], encoding="utf-8")
+                raise
+            done.touch()
+    return root
+
+
+def check_run(result, what: str) -> None:
+    """A `make run` that must have succeeded (its output in the message when it did not)."""
+    if result.returncode != 0:
+        raise AssertionError(f"{what} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory) -> Path:
+    """DATA_DIR of one `make run` on a copy of the shipped sources, once per session. Read it,
+    never write into it: a test that changes a warehouse or runs the job again works on
+    `published_copy`."""
+
+    def build(root: Path) -> None:
+        shutil.rmtree(root / "raw", ignore_errors=True)
+        shutil.copytree(RAW_DIR, root / "raw")
+        result = make_run(root / "data", root / "raw")
+        check_run(result, "`make run` on the shipped sources")
+        (root / "make-run.stdout").write_text(result.stdout, encoding="utf-8")  # the final screen
+
+    return shared_run(tmp_path_factory, "published", build) / "data"
+
+
+@pytest.fixture(scope="session")
+def small_published(tmp_path_factory) -> Path:
+    """DATA_DIR of one `make run` on a copy of raw/pap/ (the two PAP documents), once per session:
+    the last good version the tests that break something and run the job again start from (the
+    same steps as the shipped run, on a sixth of the cells)."""
+
+    def build(root: Path) -> None:
+        shutil.copytree(RAW_DIR / "pap", root / "raw" / "pap")
+        check_run(make_run(root / "data", root / "raw"), "`make run` on raw/pap")
+
+    return shared_run(tmp_path_factory, "small_published", build) / "data"
+
+
+@pytest.fixture
+def small_copy(small_published, tmp_path) -> Path:
+    """A writable copy of `small_published`, beside a copy of the sources it was built from
+    (`<copy>/../raw`); its Dagster history is not copied."""
+    target = tmp_path / "data"
+    shutil.copytree(small_published, target, ignore=shutil.ignore_patterns("dagster_home"))
+    shutil.copytree(small_published.parent / "raw", tmp_path / "raw")
+    return target
 
 
 @pytest.fixture

@@ -45,6 +45,11 @@ FCT_INDICATOR_VALUE_ROWS = {
     "RAP-2017": 10_692,
 }
 FCT_INDICATOR_VALUE_TOTAL = sum(FCT_INDICATOR_VALUE_ROWS.values())
+# raw/pap/ alone (the tests' small runs): the two PAP documents.
+PAP_IDS = [doc for doc in SHIPPED_IDS if doc.startswith("PAP-")]
+PAP_CELLS = sum(SHIPPED_DOCUMENTS[doc][2] for doc in PAP_IDS)
+PAP_FCT_INDICATOR_VALUE_ROWS = {doc: FCT_INDICATOR_VALUE_ROWS[doc] for doc in PAP_IDS}
+PAP_FCT_INDICATOR_VALUE_TOTAL = sum(PAP_FCT_INDICATOR_VALUE_ROWS.values())
 MART_TABLES = (
     "dim_document",
     "dim_programme",

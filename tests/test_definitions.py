@@ -90,23 +90,18 @@ def test_asset_keys_groups_and_kinds():
 def test_checks():
     graph = defs.resolve_asset_graph()
     checks = sorted(f"{k.asset_key.to_user_string()}:{k.name}" for k in graph.asset_check_keys)
-    # every dbt data test of a mart or a source is a check, besides the GX suites and the ingestion
-    # checks; the tests of the seeds, staging and intermediate models, and the singular tests, run
-    # in the dbt step itself (they fail it) and are recorded as observations
+    # every dbt data test of a mart is a check, besides the GX suites and the ingestion checks; the
+    # tests of the seeds, the sources, the staging and intermediate models, and the singular tests,
+    # run in the dbt step itself (they fail it) and are recorded as observations
     manifest = json.loads(Path(dbt_project.manifest_path).read_text())
-
-    def tested(n: dict) -> str:
-        node = n.get("attached_node") or ""
-        return "raw" if node.startswith("source.") else manifest["nodes"].get(node, {}).get("schema", "")
-
     tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
-    on_marts_or_sources = [n for n in tests if n.get("attached_node") and tested(n) in ("marts", "raw")]
-    assert len(on_marts_or_sources) < len(tests)
-    assert len(checks) == len(on_marts_or_sources) + len(CUSTOM_CHECKS)
-    dbt_checks = {
-        c.split(":")[0].split("/")[0] for c in checks if not c.split(":")[1].startswith(("gx_", "no_"))
-    }
-    assert dbt_checks == {"marts", "raw"}
+    on_marts = [
+        n for n in tests if manifest["nodes"].get(n.get("attached_node") or "", {}).get("schema") == "marts"
+    ]
+    assert 0 < len(on_marts) < len(tests)
+    assert len(checks) == len(on_marts) + len(CUSTOM_CHECKS)
+    dbt_checks = {c.split("/")[0] for c in checks if not c.split(":")[1].startswith(("gx_", "no_"))}
+    assert dbt_checks == {"marts"}
     assert [c for c in checks if c.split(":")[1].startswith(("gx_", "no_"))] == CUSTOM_CHECKS
     # The checks that guard what BI reads are blocking.
     gx = [k for k in graph.asset_check_keys if k.name.startswith("gx_")]

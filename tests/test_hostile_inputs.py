@@ -89,7 +89,7 @@ import pytest
 from orchestration.lib.ingest import ingest
 from orchestration.lib.opendata_csv import read_opendata_csv
 
-from .conftest import CSV_FILE, PROJECT_DIR, RAW_DIR, SEED_FILE, make_run
+from .conftest import CSV_FILE, PROJECT_DIR, RAW_DIR, SEED_FILE, make_run, shared_run
 
 SEED_REL = "pap/2024/000_9fa5ff6774201ab1.txt"
 CSV_REL = "pap/2025/plf-2025-performance.csv"
@@ -886,22 +886,29 @@ def _markup(page: str) -> _Markup:
     return parser
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def hostile_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     """One `make run` on the shipped PAP sources plus the accepted hostile files (P999 CSV, P998 text),
     a changed twin of the CSV and a symlinked folder out of RAW_DIR (both quarantined)."""
-    base = tmp_path_factory.mktemp("hostile_run")
-    raw = base / "raw"
-    shutil.copytree(RAW_DIR / "pap", raw / "pap")
-    _add(raw, "pap/2019/hostile-labels.csv", hostile_csv())
-    _add(raw, "pap/2026/p998-hostile.txt", hostile_txt())
-    _add(raw, "pap/2025/zz-plf-2025-performance.csv", _twin_csv())
-    outside = base / "outside"
-    outside.mkdir()
-    shutil.copy(CSV_FILE, outside / "plf-2027-performance.csv")
-    os.symlink(outside, raw / "pap" / "2027")
-    data = base / "data"
-    return data, make_run(data, raw)
+
+    def build(base: Path) -> None:
+        raw = base / "raw"
+        shutil.copytree(RAW_DIR / "pap", raw / "pap")
+        _add(raw, "pap/2019/hostile-labels.csv", hostile_csv())
+        _add(raw, "pap/2026/p998-hostile.txt", hostile_txt())
+        _add(raw, "pap/2025/zz-plf-2025-performance.csv", _twin_csv())
+        outside = base / "outside"
+        outside.mkdir()
+        shutil.copy(CSV_FILE, outside / "plf-2027-performance.csv")
+        os.symlink(outside, raw / "pap" / "2027")
+        result = make_run(base / "data", raw)
+        (base / "result.json").write_text(
+            json.dumps({"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr})
+        )
+
+    base = shared_run(tmp_path_factory, "hostile_run", build)
+    kept = json.loads((base / "result.json").read_text())
+    return base / "data", subprocess.CompletedProcess(["make", "run"], **kept)
 
 
 def test_full_run_quarantines_clearly_and_keeps_the_contract(hostile_run):

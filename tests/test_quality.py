@@ -5,16 +5,17 @@ marts). Rules meeting data they would never see on the shipped sources: the suit
 the published warehouse with a few rows broken in place."""
 
 import json
-import os
 import shutil
-from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
 
-from .conftest import CSV_FILE, RAW_DIR
+from orchestration.lib.settings import prepare_dagster_home
+
+from .conftest import CSV_FILE, RAW_DIR, shared_run
 from .contract_numbers import FCT_INDICATOR_VALUE_TOTAL
 
 pytestmark = pytest.mark.slow
@@ -53,44 +54,59 @@ def _break(raw_dir: Path) -> int:
     return len(lines) - 1  # the physical line of the copy
 
 
-def _run(raw_dir: Path, db: Path, reports: Path) -> dg.ExecuteInProcessResult:
+def _run(raw_dir: Path, db: Path, reports: Path, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
     from orchestration.defs.dbt.assets import warehouse_dbt_assets
     from orchestration.defs.dbt.project import dbt_project
     from orchestration.defs.ingest.assets import raw_sources
     from orchestration.defs.quality import QUALITY_ASSETS, QUALITY_CHECKS
     from orchestration.defs.resources import SettingsResource, WarehouseDbtResource, WarehouseResource
 
-    os.environ["REPORTS_DIR"] = str(reports)
     return dg.materialize(
         [raw_sources, warehouse_dbt_assets, *QUALITY_ASSETS, *QUALITY_CHECKS, probe_downstream],
         resources={
             "warehouse": WarehouseResource(database=str(db), lock_timeout_s=5),
-            "settings": SettingsResource(raw_dir=str(raw_dir)),
+            "settings": SettingsResource(raw_dir=str(raw_dir), reports_dir=str(reports)),
             "dbt": WarehouseDbtResource(project_dir=dbt_project),
         },
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=instance,
         raise_on_error=False,
     )
 
 
-@pytest.fixture(scope="module")
-def reports_env() -> Iterator[None]:
-    before = os.environ.get("REPORTS_DIR")
-    yield
-    if before is None:
-        os.environ.pop("REPORTS_DIR", None)
-    else:
-        os.environ["REPORTS_DIR"] = before
+@dataclass
+class RecordedRun:
+    """A run read back from its DAGSTER_HOME (built by one pytest-xdist worker, read by any)."""
+
+    success: bool
+    all_events: list[dg.DagsterEvent]
+
+    def get_asset_check_evaluations(self) -> list[dg.AssetCheckEvaluation]:
+        return [
+            e.event_specific_data
+            for e in self.all_events
+            if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        ]
 
 
-@pytest.fixture(scope="module")
-def broken(dbt_manifest, tmp_path_factory, reports_env):
-    root = tmp_path_factory.mktemp("quality_broken")
-    raw_dir = root / "raw"
-    shutil.copytree(RAW_DIR, raw_dir)
-    copy_line = _break(raw_dir)
-    result = _run(raw_dir, root / "warehouse.duckdb", root / "reports")
-    return result, root, copy_line
+@pytest.fixture(scope="session")
+def broken(dbt_manifest, tmp_path_factory) -> tuple[RecordedRun, Path, int]:
+    """ingest + the raw suite + dbt + the mart suites, in process, on a copy of raw/ broken in
+    four places (the raw suite's error rules stop it before dbt)."""
+
+    def build(root: Path) -> None:
+        shutil.copytree(RAW_DIR, root / "raw")
+        (root / "copy_line").write_text(str(_break(root / "raw")))
+        with dg.DagsterInstance.from_config(str(prepare_dagster_home(root / "dagster_home"))) as instance:
+            result = _run(root / "raw", root / "warehouse.duckdb", root / "reports", instance)
+        (root / "run_id").write_text(result.run_id)
+
+    root = shared_run(tmp_path_factory, "quality_broken", build)
+    run_id = (root / "run_id").read_text()
+    with dg.DagsterInstance.from_config(str(root / "dagster_home")) as instance:
+        run = instance.get_run_by_id(run_id)
+        events = [e.dagster_event for e in instance.all_logs(run_id) if e.dagster_event]
+    recorded = RecordedRun(run.status == dg.DagsterRunStatus.SUCCESS, events)
+    return recorded, root, int((root / "copy_line").read_text())
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ parameter."""
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,19 @@ def test_python_reads_the_seeds():
     assert set(cells.STATUSES) == set(seed_values("value_status"))
 
 
+def _check_constraint_lists(manifest: dict):
+    """(model, column, values) of every column check constraint of the form `column in ('a', 'b')`."""
+    pattern = re.compile(r"^\s*(\w+)\s+in\s*\((.*)\)\s*$", re.S)
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model":
+            continue
+        for column in node["columns"].values():
+            for constraint in column.get("constraints", []):
+                found = pattern.match(constraint.get("expression") or "")
+                if constraint["type"] == "check" and found and found.group(1) == column["name"]:
+                    yield node, column["name"], set(re.findall(r"'((?:[^']|'')*)'", found.group(2)))
+
+
 @pytest.mark.parametrize("name", sorted(vocabularies.VOCABULARY_SEEDS))
 def test_dbt_tests_the_vocabulary_against_the_seed(manifest, name):
     seed, key = vocabularies.VOCABULARY_SEEDS[name]
@@ -75,12 +89,21 @@ def test_dbt_tests_the_vocabulary_against_the_seed(manifest, name):
     assert relationships, f"no dbt test holds a column to {seed}"
     assert {t["test_metadata"]["kwargs"]["field"] for t in relationships} == {key}
     assert {t["column_name"] for t in relationships} <= COLUMNS[name]
-    # no literal list repeats the vocabulary (or a column of it) anywhere in the project
-    literal = [t for t in tests if t["test_metadata"]["name"] == "accepted_values"]
-    for t in literal:
-        values = set(t["test_metadata"]["kwargs"]["values"])
-        assert values != set(seed_values(name)), t["unique_id"]
-        assert t["column_name"] not in COLUMNS[name], t["unique_id"]
+    # no literal list repeats the vocabulary (or a column of it) anywhere in the project: neither
+    # an accepted_values test nor a contract's check constraint (`column in ('a', 'b')`)
+    literal = [
+        (t["unique_id"], t["column_name"], set(t["test_metadata"]["kwargs"]["values"]))
+        for t in tests
+        if t["test_metadata"]["name"] == "accepted_values"
+    ]
+    literal += [
+        (f"{node['unique_id']}.{column}", column, values)
+        for node, column, values in _check_constraint_lists(manifest)
+    ]
+    assert any(uid.startswith("model.") for uid, _, _ in literal)
+    for uid, column, values in literal:
+        assert values != set(seed_values(name)), uid
+        assert column not in COLUMNS[name], uid
     # the seed itself is a dbt node, so dbt loads exactly the file read here
     seeds = [n for n in manifest["nodes"].values() if n["resource_type"] == "seed" and n["name"] == seed]
     assert len(seeds) == 1 and seeds[0]["original_file_path"] == f"seeds/{seed}.csv"
