@@ -60,7 +60,7 @@ browser:
 # sqlfluff's dbt templater compiles the project against a scratch DuckDB file and into a scratch
 # target folder: never the warehouse, never dbt_project/target.
 SQLFLUFF := cd dbt_project && scratch=$$(mktemp -d) && DUCKDB_PATH=$$scratch/lint.duckdb \
-  DBT_TARGET_PATH=$$scratch/target $(RUN) sqlfluff lint models
+  DBT_TARGET_PATH=$$scratch/target $(RUN) sqlfluff lint models --processes 2
 
 # Two pytest-xdist workers: one builds the session's shared `make run` while the other takes the
 # tests that need no run of the job (tests/conftest.py orders them).

@@ -23,6 +23,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,7 +36,7 @@ STAGES = {
     "parse": lambda steps, ingest: ingest.get("parse_seconds", 0.0),
     "load": lambda steps, ingest: ingest.get("write_seconds", 0.0),
     "dbt": lambda steps, ingest: _sum(steps, r"^warehouse_dbt_assets$"),
-    "checks": lambda steps, ingest: _sum(steps, r"_gx_"),
+    "checks": lambda steps, ingest: _sum(steps, r"gx_"),
     "publish": lambda steps, ingest: _sum(steps, r"^publish__(marts_duckdb|parquet_exports)$"),
     "reports": lambda steps, ingest: _sum(
         steps, r"^(quality__quality_report|publish__scorecard|publish__dbt_docs)$"
@@ -65,13 +66,23 @@ def _measure(argv: list[str], env: dict[str, str]) -> tuple[float, int, subproce
     return data["wall"], data["rss"], proc
 
 
-def import_floor() -> float:
+def import_floor(from_source: bool = False) -> float:
+    """Seconds to import the stack in a fresh process, as every process of the job does: from the
+    bytecode compiled at install (`[tool.uv] compile-bytecode`). `from_source`: the same with no
+    bytecode to read (an empty PYTHONPYCACHEPREFIX), what every process paid before where
+    PYTHONDONTWRITEBYTECODE is set: for comparison with the figures measured then."""
     code = (
         "import time; t = time.perf_counter()\n"
         "import dagster, dagster_dbt, dbt.cli.main, great_expectations\n"
         "print(time.perf_counter() - t)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory() as empty:
+        if from_source:
+            env |= {"PYTHONPYCACHEPREFIX": empty, "PYTHONDONTWRITEBYTECODE": "1"}
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+        ).stdout
     return float(out.strip().splitlines()[-1])
 
 
@@ -183,7 +194,11 @@ def bench_corpus(name: str, source_raw: Path) -> dict:
 def print_table(results: dict) -> None:
     floor = results["import_floor_s"]
     print()
-    print(f"import floor (dagster, dagster_dbt, dbt, great_expectations): {floor:.1f} s")
+    print(
+        f"import floor (dagster, dagster_dbt, dbt, great_expectations): {floor:.1f} s "
+        f"(compiled from source, as before the bytecode was compiled at install: "
+        f"{results.get('import_floor_from_source_s', float('nan')):.1f} s)"
+    )
     header = (
         f"{'corpus':<10}{'run':<11}{'wall s':>8}{'RSS MiB':>9}{'docs':>6}{'cells':>9}{'cells/s':>9}  "
         + "".join(f"{s:>8}" for s in STAGES)
@@ -277,6 +292,7 @@ def main() -> int:
         "commit": commit.stdout.strip(),
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
         "import_floor_s": round(import_floor(), 2),
+        "import_floor_from_source_s": round(import_floor(from_source=True), 2),
     }
     results["shipped"] = bench_corpus("shipped", PROJECT_DIR / "raw")
     if not args.shipped_only:

@@ -27,10 +27,17 @@ def invocation_root() -> Path:
     return Path(moved) if moved else Path(dbt_project.project_dir) / dbt_project.target_path
 
 
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def invocation_target_dir(kind: str) -> Path:
+    return invocation_root() / f"dagster-{kind}"
+
+
 def invocation_target(kind: str) -> Path:
     """`target/dagster-<kind>`, emptied of the previous run's results (a dbt that dies before writing
     run_results.json must not leave the last run's to be read as this one's)."""
-    target = invocation_root() / f"dagster-{kind}"
+    target = invocation_target_dir(kind)
     (target / "run_results.json").unlink(missing_ok=True)
     remove_per_invocation_targets()
     return target

@@ -25,9 +25,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.resources import SettingsResource, WarehouseResource
 from orchestration.lib import history_review, quality
-from orchestration.lib.settings import load_settings
 
 OWNER = "team:data-quality"
 SAMPLE_ROWS = 10  # rows per failed rule in the check's metadata (the summary keeps 20)
@@ -85,11 +84,14 @@ def to_check_result(result: quality.SuiteResult, reports_dir: Path) -> dg.AssetC
 
 
 def _validate(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, suites: list[quality.SuiteSpec]
+    context: dg.AssetCheckExecutionContext,
+    warehouse: WarehouseResource,
+    settings: SettingsResource,
+    suites: list[quality.SuiteSpec],
 ) -> list[dg.AssetCheckResult]:
     """Run `suites` and write the summary. The Data Docs are built once per run, by quality_report;
     here only when an error rule failed, since quality_report is then skipped."""
-    reports_dir = load_settings().reports_dir
+    reports_dir = settings.resolved().reports_dir
     results = [
         quality.run_suite(
             suite.name,
@@ -135,9 +137,9 @@ MART_SUITES = [s for s in quality.SUITES.values() if s.asset_key[0] == "marts"]
 # with its file and line before the dbt build could trip over it, and keeps the marts as they are.
 @dg.asset_check(asset=dg.AssetKey(list(RAW_SUITE.asset_key)), **_check_spec_fields(RAW_SUITE))
 def gx_raw_indicator_cell(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
 ) -> dg.AssetCheckResult:
-    [result] = _validate(context, warehouse, [RAW_SUITE])
+    [result] = _validate(context, warehouse, settings, [RAW_SUITE])
     return result
 
 
@@ -149,8 +151,10 @@ def gx_raw_indicator_cell(
         dg.AssetCheckSpec(asset=dg.AssetKey(list(s.asset_key)), **_check_spec_fields(s)) for s in MART_SUITES
     ],
 )
-def gx_mart_suites(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    yield from _validate(context, warehouse, MART_SUITES)
+def gx_mart_suites(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
+):
+    yield from _validate(context, warehouse, settings, MART_SUITES)
 
 
 QUALITY_CHECKS = [gx_raw_indicator_cell, gx_mart_suites]
@@ -169,8 +173,10 @@ GUARDED_MARTS = [dg.AssetKey(list(s.asset_key)) for s in MART_SUITES]
         "in this run. Skipped when a blocking check fails; the checks have written the report then."
     ),
 )
-def quality_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    reports_dir = load_settings().reports_dir
+def quality_report(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
+) -> dg.MaterializeResult:
+    reports_dir = settings.resolved().reports_dir
     run_id = context.run.run_id
     stored = quality.stored_results(reports_dir)
     for name in quality.SUITES:

@@ -8,8 +8,9 @@ The package, one concern per module:
   `batches/raw_indicator_cell.sql`);
 - `exceptions.py`: `expectations/exceptions.csv` and how a rule skips its accepted measures (its
   own row condition, which cannot switch another rule off);
-- `validation.py`: GX (context, one Checkpoint per suite with UpdateDataDocsAction, native
-  severities, the vocabularies as suite parameters) and the reading of its results;
+- `validation.py`: GX (context, one Checkpoint per suite, native severities, the vocabularies as
+  suite parameters, the Data Docs built once from the stored results) and the reading of its
+  results;
 - `results.py`: the plain results (JSON-ready) and their storage under REPORTS_DIR/quality/;
 - `report.py` and `templates/`: quality-summary.{json,md} (Jinja2, autoescape on) and the Data Docs.
 

@@ -7,7 +7,8 @@ Data Docs are built once per run from the stored results (`build_data_docs`), no
 - Severity is each expectation's native `severity` (`critical`: an `error` rule that blocks
   publishing; `warning`: a `warn` rule that reports); `meta.rule` names the rule, `meta.why` says
   why it exists.
-- GX imports in 10-14 s: imported once per process, on first use, with the context.
+- GX imports in 5 s (10-14 s without compiled bytecode): once per process, on first use, with the
+  context; pandas too is imported only where a batch is read.
 - Run artefacts land under REPORTS_DIR (great_expectations.yml reads GX_VALIDATIONS_DIR and
   GX_DATA_DOCS_DIR, set here): only the latest result of each suite is kept, and nothing a run
   produces lands in the tracked tree.
@@ -47,7 +48,7 @@ TIMINGS: dict[str, float] = {}
 
 
 def _gx():
-    """The great_expectations module, imported on first use (10-14 s), then cached."""
+    """The great_expectations module, imported on first use (5 s), then cached."""
     with _LOCK:
         if "module" not in _GX:
             started = time.monotonic()
