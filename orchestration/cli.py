@@ -332,5 +332,17 @@ def summarize(result, settings, elapsed: float, log_path) -> int:
     return 1 if failed_errors else 0
 
 
+def exit_now(code: int) -> None:
+    """End the process without the interpreter's teardown of the stack's modules (dbt, Dagster,
+    pydantic: about 1.7 s of freeing objects here). By then every output is written and closed and
+    the Dagster instance disposed; only the standard streams and the log handlers remain to flush."""
+    import logging
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    exit_now(main())
