@@ -79,9 +79,7 @@ id_documents as (
 
 to_match as (
 
-    select
-        source_rows.*,
-        list_distinct(string_split(source_rows.label_key, ' ')) as words
+    select source_rows.*
     from source_rows
     where source_rows.document_id not in (select id_documents.document_id from id_documents)
 
@@ -97,15 +95,70 @@ candidates as (
         indicator_number,
         measure_position,
         label_key,
-        unit_norm,
-        list_distinct(string_split(label_key, ' ')) as words
+        unit_norm
     from source_rows
     where sub_indicator_id is not null
 
 ),
 
-pairs as (
+match_labels as (
 
+    -- a score depends on the two labels and units alone: it is computed once per distinct pair of
+    -- labels of an indicator, not once per pair of rows (vintages repeat the same labels)
+    select distinct
+        programme_code,
+        indicator_number,
+        label_key,
+        unit_norm,
+        list_distinct(string_split(label_key, ' ')) as words
+    from to_match
+
+),
+
+candidate_labels as (
+
+    select distinct
+        programme_code,
+        indicator_number,
+        label_key,
+        unit_norm,
+        list_distinct(string_split(label_key, ' ')) as words
+    from candidates
+
+),
+
+label_scores as (
+
+    select
+        match_labels.programme_code,
+        match_labels.indicator_number,
+        match_labels.label_key,
+        match_labels.unit_norm,
+        candidate_labels.label_key as candidate_label_key,
+        candidate_labels.unit_norm as candidate_unit_norm,
+        round(
+            case
+                when match_labels.label_key = candidate_labels.label_key then 1.0
+                else
+                    0.5 * len(list_intersect(match_labels.words, candidate_labels.words))
+                    / len(list_distinct(list_concat(match_labels.words, candidate_labels.words)))
+                    + 0.5 * len(list_intersect(match_labels.words, candidate_labels.words))
+                    / least(len(match_labels.words), len(candidate_labels.words))
+            end
+            - case when match_labels.unit_norm = candidate_labels.unit_norm then 0 else 0.05 end,
+            4
+        ) as score
+    from match_labels
+    inner join candidate_labels
+        on
+            match_labels.programme_code = candidate_labels.programme_code
+            and match_labels.indicator_number = candidate_labels.indicator_number
+
+),
+
+qualified as (
+
+    -- the row pairs whose labels score 0.6 or more
     select
         to_match.document_id,
         to_match.source_measure_key,
@@ -113,36 +166,27 @@ pairs as (
         candidates.document_id as matched_document_id,
         abs(candidates.vintage_year - to_match.vintage_year) as vintage_distance,
         candidates.vintage_year as matched_vintage_year,
-        to_match.label_key = candidates.label_key as same_label,
-        to_match.unit_norm = candidates.unit_norm as same_unit,
         to_match.measure_position = candidates.measure_position as same_position,
-        round(
-            case
-                when to_match.label_key = candidates.label_key then 1.0
-                else
-                    0.5 * len(list_intersect(to_match.words, candidates.words))
-                    / len(list_distinct(list_concat(to_match.words, candidates.words)))
-                    + 0.5 * len(list_intersect(to_match.words, candidates.words))
-                    / least(len(to_match.words), len(candidates.words))
-            end
-            - case when to_match.unit_norm = candidates.unit_norm then 0 else 0.05 end,
-            4
-        ) as score
+        label_scores.score,
+        case
+            when to_match.label_key = candidates.label_key and to_match.unit_norm = candidates.unit_norm
+                then 'exact_label'
+            else 'approximate_label'
+        end as label_method
     from to_match
+    inner join label_scores
+        on
+            to_match.programme_code = label_scores.programme_code
+            and to_match.indicator_number = label_scores.indicator_number
+            and to_match.label_key = label_scores.label_key
+            and to_match.unit_norm = label_scores.unit_norm
     inner join candidates
         on
-            to_match.programme_code = candidates.programme_code
-            and to_match.indicator_number = candidates.indicator_number
-
-),
-
-qualified as (
-
-    select
-        *,
-        case when same_label and same_unit then 'exact_label' else 'approximate_label' end as label_method
-    from pairs
-    where score >= 0.6
+            label_scores.programme_code = candidates.programme_code
+            and label_scores.indicator_number = candidates.indicator_number
+            and label_scores.candidate_label_key = candidates.label_key
+            and label_scores.candidate_unit_norm = candidates.unit_norm
+    where label_scores.score >= 0.6
 
 ),
 
