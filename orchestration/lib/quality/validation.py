@@ -135,6 +135,20 @@ def _severity(suite: str, rule: str, config) -> str:
 # --- running a suite --------------------------------------------------------------------------
 
 
+def _columns_read(suite, df: "pd.DataFrame") -> list[str]:
+    """The batch's columns that the suite's expectations read (their columns and the columns of
+    their row conditions), and `_row`, which names the offending rows."""
+    read = {"_row"}
+    for e in suite.expectations:
+        kwargs = e.configuration.kwargs
+        read |= {kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs}
+        read |= set(kwargs.get("column_list") or [])
+        column = condition_column(e.row_condition)
+        if column:
+            read.add(column)
+    return [c for c in df.columns if c in read]
+
+
 def _accepted_results(context, suite, df: "pd.DataFrame", rules: set[str]) -> dict[str, Any]:
     """The excepted rules, validated on their accepted rows alone (the opposite row condition):
     what each accepted. Not stored: the Data Docs show the rules as the checkpoint ran them."""
@@ -199,8 +213,11 @@ def run_suite(
     started = time.monotonic()
     now = datetime.now(UTC)
     shutil.rmtree(reports_dir / "gx-validations" / suite_name, ignore_errors=True)  # the latest only
+    # GX gets the columns its rules read (it copies the frame for every row condition); the
+    # lineage of an offending row is read from the whole batch, by `_row`.
+    validated = df[_columns_read(suite, df)]
     checkpoint_result = checkpoint.run(
-        batch_parameters={"dataframe": df},
+        batch_parameters={"dataframe": validated},
         expectation_parameters=expectation_parameters(),
         run_id=RunIdentifier(run_name=run_id, run_time=now),
     )
@@ -211,7 +228,7 @@ def run_suite(
     excepted_rules = {e["rule"] for e in mine} & set(takes_exceptions)
     if excepted_rules and len(df):
         started = time.monotonic()
-        accepted_results = _accepted_results(context, suite, df, excepted_rules)
+        accepted_results = _accepted_results(context, suite, validated, excepted_rules)
         timings["validate_exceptions_s"] = round(time.monotonic() - started, 2)
 
     sample = [*spec.sample_columns]
