@@ -7,6 +7,7 @@ alone, the last good version). A warehouse locked by another process fails the r
 bounded time, naming the holder: tests/test_up_to_date.py (the warehouse that .env names)."""
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -197,6 +198,10 @@ def test_kill_9_in_dbt_and_in_publishing_then_a_normal_run_while_a_reader_reads(
     assert "marts.duckdb" in result.stdout
 
 
+def _record(data_dir: Path) -> dict:
+    return json.loads((data_dir / "logs" / "last-run.json").read_text(encoding="utf-8"))
+
+
 def _published_run_id(marts: Path) -> str:
     with duckdb.connect(str(marts), read_only=True) as con:
         return con.execute("select run_id from publication.info").fetchone()[0]
@@ -269,13 +274,19 @@ def _repo_copy(dest: Path) -> Path:
 
 
 def test_a_failing_dbt_model_records_the_others_names_itself_and_publishes_nothing(data_dir, raw_dir):
-    """One mart broken in a copy of the project: the run fails naming the model, the models built
-    before and beside it are recorded as materialized, and the published marts stay as they were."""
+    """A copy of the project whose one seed changed and one mart is broken: the fingerprint sees the
+    dbt project changed (the manifest is prepared again, the seed lands), the run fails naming the
+    model, the models built before and beside it are recorded as materialized, and the published
+    marts stay as they were."""
     repo = _repo_copy(data_dir.parent / "repo")
     model = repo / "dbt_project" / "models" / "marts" / "fct_target_revision.sql"
     sql = model.read_text(encoding="utf-8")
     assert sql.rstrip().endswith("from final")
     model.write_text(sql.rstrip() + "\nwhere no_such_column is not null\n", encoding="utf-8")
+    seed = repo / "dbt_project" / "seeds" / "ref_direction_source.csv"
+    text = seed.read_text(encoding="utf-8")
+    assert "The steward's row" in text
+    seed.write_text(text.replace("The steward's row", "The steward's own row"), encoding="utf-8")
     before = _snapshot(data_dir / "marts.duckdb")
     first_run = _published_run_id(data_dir / "marts.duckdb")
     home = data_dir / "dagster_home_broken"
@@ -293,6 +304,12 @@ def test_a_failing_dbt_model_records_the_others_names_itself_and_publishes_nothi
     )
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
     assert "FAILED in" in result.stdout
+    assert "dbt manifest … rebuilt" in result.stdout
+    assert any("dbt_project" in reason for reason in _record(data_dir)["why_run"])
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute(
+            "select count(*) from reference.ref_direction_source where meaning like '%steward''s own row%'"
+        ).fetchone() == (1,)
     assert (
         "step warehouse_dbt_assets failed: dbt build: 1 node(s) failed: "
         "model.lolf_performance.fct_target_revision (error): "

@@ -1,6 +1,7 @@
 """Cost follows the change: a `make run` with nothing changed since the last complete run skips
-everything downstream of ingestion and says which fingerprint matched; one new document, or one
-changed seed, makes the next run do the work. And `.env` is read the same way by `make run` and by
+everything downstream of ingestion and says which fingerprint matched; one new document, or a
+missing output, makes the next run do the work (a changed dbt project too: tests/test_faults.py,
+whose broken model comes with a changed seed). And `.env` is read the same way by `make run` and by
 the definitions loaded in-process. Small real runs: copies of the session's run on raw/pap/ (two
 documents, `small_published`)."""
 
@@ -108,50 +109,6 @@ def _why_raw_sources_runs(data_dir: Path, raw_dir: Path) -> list[str]:
         if m.asset_key == dg.AssetKey(["raw", "source_document"])
     ] or [None]
     return list(materialization.metadata["why_run"].value) if materialization else []
-
-
-def _repo_copy(dest: Path) -> Path:
-    """The tracked files of the project (as they are in the working tree), for a run of its own."""
-    files = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=PROJECT_DIR, capture_output=True, check=True
-    ).stdout.split(b"\0")
-    for name in filter(None, (f.decode() for f in files)):
-        if name.startswith("raw/") or not (PROJECT_DIR / name).is_file():
-            continue
-        (dest / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(PROJECT_DIR / name, dest / name)
-    return dest
-
-
-def test_a_changed_seed_makes_the_next_run_do_the_work(state):
-    """The same code in a copy of the project whose one seed changed: the fingerprint says so."""
-    repo = _repo_copy(state / "repo")
-    seed = repo / "dbt_project" / "seeds" / "ref_direction_source.csv"
-    text = seed.read_text(encoding="utf-8")
-    assert "The steward's row" in text
-    seed.write_text(text.replace("The steward's row", "The steward's own row"), encoding="utf-8")
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DUCKDB_PATH", "MARTS_PATH", "REPORTS_DIR")},
-        "DATA_DIR": str(state / "data"),
-        "RAW_DIR": str(state / "raw"),
-        "DAGSTER_HOME": str(state / "data" / "dagster_home"),
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli"],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "dbt manifest … rebuilt" in result.stdout
-    record = _record(state / "data")
-    assert record["up_to_date"] is False and "warehouse_dbt_assets" in record["steps"]
-    with duckdb.connect(str(state / "data" / "warehouse.duckdb"), read_only=True) as con:
-        assert con.execute(
-            "select count(*) from reference.ref_direction_source where meaning like '%steward''s own row%'"
-        ).fetchone() == (1,)
 
 
 def test_env_file_is_honoured_by_the_definitions_loaded_in_process(tmp_path, monkeypatch):

@@ -224,54 +224,55 @@ def print_table(results: dict) -> None:
             print(f"{corpus}: text parser {p['mb_per_s']} MB/s on one core ({p['mb']} MB, {p['files']} files); "
                   f"BI queries median of 10: " + ", ".join(f"{v} ms" for v in q.values()))  # fmt: skip
     print()
-    for label, value, limit, unit in bars(results):
+    for label, value, limit, unit, from_source in bars(results):
+        against_source = (
+            f" (against the floor compiled from source: {from_source:.1f}{unit}, "
+            f"{'met' if from_source <= limit else 'not met'})"
+            if from_source is not None
+            else ""
+        )
         print(
-            f"  {'met    ' if value <= limit else 'NOT MET'}  {label}: {value:.1f}{unit} vs {limit:.1f}{unit}"
+            f"  {'met    ' if value <= limit else 'NOT MET'}  {label}: {value:.2f}{unit} vs {limit:.1f}{unit}"
+            + against_source
         )
     if "corpus20" in results:
         parser = results["corpus20"]["parser"]["mb_per_s"]
         print(f"  {'met    ' if parser >= 5 else 'NOT MET'}  text parser ≥ 5 MB/s: {parser}")
 
 
-def bars(results: dict) -> list[tuple[str, float, float, str]]:
-    """(label, measured, limit, unit) of each bar the measured corpora allow to judge."""
+def bars(results: dict) -> list[tuple[str, float, float, str, float | None]]:
+    """(label, measured, limit, unit, measured against the floor compiled from source) of each bar
+    the measured corpora allow to judge. The ratio bars are judged against the import floor as the
+    job's processes pay it now (compiled bytecode); the same ratio against the floor compiled from
+    source (what the floor was when the bars were set) is shown beside it."""
     floor = results["import_floor_s"]
-    out: list[tuple[str, float, float, str]] = []
+    source_floor = results.get("import_floor_from_source_s")
+    out: list[tuple[str, float, float, str, float | None]] = []
+
+    def ratio(label: str, wall: float, limit: float) -> None:
+        out.append((label, wall / floor, limit, " ×", wall / source_floor if source_floor else None))
+
     for corpus in ("shipped", "corpus20"):
         if corpus not in results:
             continue
         r = results[corpus]
         if corpus == "shipped":
-            out.append(
-                (
-                    "cold run on the shipped sources ≤ 3.0 × import floor",
-                    r["cold"]["wall_s"] / floor,
-                    3.0,
-                    " ×",
-                )
-            )
-        out.append(
-            (f"no-change run ≤ 1.0 × import floor ({corpus})", r["no_change"]["wall_s"] / floor, 1.0, " ×")
-        )
-        out.append(
-            (
-                f"one new document ≤ 2.0 × import floor ({corpus})",
-                r["plus_one_document"]["wall_s"] / floor,
-                2.0,
-                " ×",
-            )
-        )
+            ratio("cold run on the shipped sources ≤ 3.0 × import floor", r["cold"]["wall_s"], 3.0)
+        ratio(f"no-change run ≤ 1.0 × import floor ({corpus})", r["no_change"]["wall_s"], 1.0)
+        ratio(f"one new document ≤ 2.0 × import floor ({corpus})", r["plus_one_document"]["wall_s"], 2.0)
     if "corpus20" in results:
         big = results["corpus20"]
-        out.append(("20-vintage cold run ≤ 180 s", big["cold"]["wall_s"], 180, " s"))
-        out.append(("each BI query ≤ 100 ms (20 vintages)", max(big["bi_queries_ms"].values()), 100, " ms"))
+        out.append(("20-vintage cold run ≤ 180 s", big["cold"]["wall_s"], 180, " s", None))
+        out.append(
+            ("each BI query ≤ 100 ms (20 vintages)", max(big["bi_queries_ms"].values()), 100, " ms", None)
+        )
     runs = [
         results[c][k]
         for c in ("shipped", "corpus20")
         if c in results
         for k in ("cold", "no_change", "plus_one_document")
     ]
-    out.append(("peak RSS ≤ 2 GiB", max(run["peak_rss_mib"] for run in runs) / 1024, 2.0, " GiB"))
+    out.append(("peak RSS ≤ 2 GiB", max(run["peak_rss_mib"] for run in runs) / 1024, 2.0, " GiB", None))
     return out
 
 
