@@ -79,10 +79,17 @@ def test_a_run_with_nothing_changed_skips_then_a_new_document_is_built(state):
             "select fingerprint, run_id from raw.run_fingerprint where completed_at is not null"
         ).fetchall()
     assert fingerprint != recorded and run_id == record["run_id"]
-    # Only documents changed: dbt builds what is downstream of the sources, not the seeds.
+    # Only documents changed: dbt builds what is downstream of the sources, not the seeds, and
+    # still runs the tests of the rebuilt models against the seeds (a new document may bring a unit
+    # no seed maps).
     built = _materialized(data_dir, run_id)
     assert ("marts", "fct_indicator_value") in built
     assert not [key for key in built if key[0] == "reference"], built
+    build = json.loads((state / "dbt_target" / "dagster-build" / "run_results.json").read_text())
+    ran = {r["unique_id"]: r["status"] for r in build["results"]}
+    assert not [node for node in ran if node.startswith("seed.")]
+    assert ran["test.lolf_performance.assert_every_unit_is_mapped"] == "pass"
+    assert [n for n in ran if "value_kind__ref_ref_value_kind_" in n], sorted(ran)
 
     # A missing output makes the run do the work, although nothing it is built from changed:
     # raw_sources (materialized on its own, in process) says so and materializes the raw tables,
