@@ -27,7 +27,7 @@ def prepare(force: bool = False) -> bool:
     # preparer's plain DbtCliResource also builds an in-process dbt adapter (seconds of parsing the
     # macros again, and a semaphore that outlives the run). No packages: no `dbt deps`.
     with dbt_environment(load_settings().duckdb_path):
-        WarehouseDbtResource(project_dir=dbt_project).cli(
+        WarehouseDbtResource.for_project(dbt_project).cli(
             ["parse", "--quiet"], target_path=dbt_project.target_path
         ).wait()
     FINGERPRINT.write_text(current)

@@ -66,7 +66,7 @@ def _run(raw_dir: Path, db: Path, reports: Path, instance: dg.DagsterInstance) -
         resources={
             "warehouse": WarehouseResource(database=str(db), lock_timeout_s=5),
             "settings": SettingsResource(raw_dir=str(raw_dir), reports_dir=str(reports)),
-            "dbt": WarehouseDbtResource(project_dir=dbt_project),
+            "dbt": WarehouseDbtResource.for_project(dbt_project),
         },
         instance=instance,
         raise_on_error=False,

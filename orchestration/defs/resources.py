@@ -107,9 +107,12 @@ class WarehouseDbtResource(DbtCliResource):
     builds an in-process dbt adapter (3-4 s: every macro parsed again) that only serves
     `fetch_column_metadata` and `fetch_row_counts`, which the assets do not call (row counts are
     read once dbt has released the warehouse, `defs/dbt/assets.py`). The executable is the one
-    beside this interpreter, so its version is the dbt-core imported here."""
+    beside this interpreter, so its version is the dbt-core imported here (`for_project`; a field
+    default would not do: DbtCliResource.__init__ has a default of its own, `dbt` on PATH)."""
 
-    dbt_executable: str = DBT_EXECUTABLE
+    @classmethod
+    def for_project(cls, project) -> "WarehouseDbtResource":
+        return cls(project_dir=project, dbt_executable=DBT_EXECUTABLE)
 
     @cached_property
     def _cli_version(self) -> version.Version:
@@ -149,7 +152,7 @@ def defs() -> dg.Definitions:
                 ),
                 lock_timeout_s=settings.lock_timeout_s,
             ),
-            "dbt": WarehouseDbtResource(project_dir=dbt_project),
+            "dbt": WarehouseDbtResource.for_project(dbt_project),
         },
         loggers={"console": dg.default_loggers()["console"], "progress": progress_logger},
         # The multiprocess executor re-imports the stack for every step (about twice as slow here).
