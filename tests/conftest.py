@@ -6,6 +6,7 @@ DAGSTER_HOME and dbt target folders (DBT_JOB_TARGET_DIR) in a temporary folder, 
 fails if `data/`, the job's dbt target folders or GX's uncommitted folder changed under it."""
 
 import fcntl
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -185,6 +186,28 @@ def shared_run(tmp_path_factory, name: str, build) -> Path:
     return root
 
 
+def run_record(data_dir: Path) -> dict:
+    """What `make run` recorded of its last run on `data_dir` (logs/last-run.json)."""
+    return json.loads((data_dir / "logs" / "last-run.json").read_text(encoding="utf-8"))
+
+
+def published_run_id(data_dir: Path) -> str:
+    """The run that published `data_dir`/marts.duckdb (its table publication.info)."""
+    import duckdb
+
+    with duckdb.connect(str(data_dir / "marts.duckdb"), read_only=True) as con:
+        return con.execute("select run_id from publication.info").fetchone()[0]
+
+
+def run_events(dagster_home: Path, run_id: str, of_type=None) -> list:
+    """The Dagster events of the run `run_id`, read back from `dagster_home` (any event type, or
+    those of `of_type`)."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        return [e.dagster_event for e in instance.all_logs(run_id, of_type=of_type) if e.dagster_event]
+
+
 def check_run(result, what: str) -> None:
     """A `make run` that must have succeeded (its output in the message when it did not)."""
     if result.returncode != 0:
@@ -220,21 +243,22 @@ def small_published(tmp_path_factory) -> Path:
     return shared_run(tmp_path_factory, "small_published", build) / "data"
 
 
+def _writable_copy(data_dir: Path, tmp_path: Path) -> Path:
+    """`tmp_path/data`: a copy of the DATA_DIR of a shared run, beside `tmp_path/raw`, a copy of the
+    sources it was built from; its Dagster history is not copied."""
+    target = tmp_path / "data"
+    shutil.copytree(data_dir, target, ignore=shutil.ignore_patterns("dagster_home"))
+    shutil.copytree(data_dir.parent / "raw", tmp_path / "raw")
+    return target
+
+
 @pytest.fixture
 def small_copy(small_published, tmp_path) -> Path:
-    """A writable copy of `small_published`, beside a copy of the sources it was built from
-    (`<copy>/../raw`); its Dagster history is not copied."""
-    target = tmp_path / "data"
-    shutil.copytree(small_published, target, ignore=shutil.ignore_patterns("dagster_home"))
-    shutil.copytree(small_published.parent / "raw", tmp_path / "raw")
-    return target
+    """A writable copy of `small_published` (`_writable_copy`)."""
+    return _writable_copy(small_published, tmp_path)
 
 
 @pytest.fixture
 def published_copy(published, tmp_path) -> Path:
-    """A writable copy of the published DATA_DIR (the last good version), beside a copy of the
-    sources it was built from (`<copy>/../raw`); its Dagster history is not copied."""
-    target = tmp_path / "data"
-    shutil.copytree(published, target, ignore=shutil.ignore_patterns("dagster_home"))
-    shutil.copytree(published.parent / "raw", tmp_path / "raw")
-    return target
+    """A writable copy of the published DATA_DIR, the last good version (`_writable_copy`)."""
+    return _writable_copy(published, tmp_path)

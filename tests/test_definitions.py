@@ -9,6 +9,8 @@ import dagster as dg
 from orchestration.definitions import defs
 from orchestration.defs.dbt.project import dbt_project
 
+from .conftest import run_events, run_record
+
 ASSETS = {
     "intermediate/int_indicator_cells_crosswalked": ("warehouse", ("dbt", "duckdb")),
     "intermediate/int_indicator_values_deduplicated": ("warehouse", ("dbt", "duckdb")),
@@ -128,8 +130,7 @@ def test_jobs_sensor_and_schedule():
 def test_a_run_executes_every_step_in_one_process(published):
     """The session's `make run`, read back from its DAGSTER_HOME: every step started in one process
     (the stack imported once; one process writes the warehouse)."""
-    run_id = json.loads((published / "logs" / "last-run.json").read_text(encoding="utf-8"))["run_id"]
-    with dg.DagsterInstance.from_config(str(published / "dagster_home")) as instance:
-        steps = [e.dagster_event for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_START)]
+    run_id = run_record(published)["run_id"]
+    steps = run_events(published / "dagster_home", run_id, dg.DagsterEventType.STEP_START)
     assert len(steps) >= 10
     assert len({step.pid for step in steps}) == 1

@@ -7,7 +7,6 @@ alone, the last good version). A warehouse locked by another process fails the r
 bounded time, naming the holder: tests/test_up_to_date.py (the warehouse that .env names)."""
 
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -22,7 +21,15 @@ import dagster as dg
 import duckdb
 import pytest
 
-from .conftest import CSV_FILE, PROJECT_DIR, job_env, make_run, truncate_with_garbage
+from .conftest import (
+    CSV_FILE,
+    PROJECT_DIR,
+    job_env,
+    make_run,
+    published_run_id,
+    run_record,
+    truncate_with_garbage,
+)
 from .contract_numbers import PAP_CELLS, PAP_FCT_INDICATOR_VALUE_ROWS, PAP_FCT_INDICATOR_VALUE_TOTAL
 
 GRAIN = {
@@ -198,15 +205,6 @@ def test_kill_9_in_dbt_and_in_publishing_then_a_normal_run_while_a_reader_reads(
     assert "marts.duckdb" in result.stdout
 
 
-def _record(data_dir: Path) -> dict:
-    return json.loads((data_dir / "logs" / "last-run.json").read_text(encoding="utf-8"))
-
-
-def _published_run_id(marts: Path) -> str:
-    with duckdb.connect(str(marts), read_only=True) as con:
-        return con.execute("select run_id from publication.info").fetchone()[0]
-
-
 def test_a_cut_download_keeps_the_last_good_version_in_the_published_marts(data_dir, raw_dir):
     """A good run, then the PLF 2025 file replaced by its first half and binary garbage: the next run
     quarantines the new bytes (file and line) with an ERROR check that does not block, lands every
@@ -215,7 +213,7 @@ def test_a_cut_download_keeps_the_last_good_version_in_the_published_marts(data_
     csv = raw_dir / "pap" / "2025" / CSV_FILE.name
     standing_sha = hashlib.sha256(csv.read_bytes()).hexdigest()
     cut_line = truncate_with_garbage(csv)
-    first_run = _published_run_id(data_dir / "marts.duckdb")
+    first_run = published_run_id(data_dir)
     started = time.time()
 
     result = make_run(data_dir, raw_dir)
@@ -241,7 +239,7 @@ def test_a_cut_download_keeps_the_last_good_version_in_the_published_marts(data_
     assert f"pap/2025/{CSV_FILE.name}:{cut_line}:" in check.description
 
     marts = data_dir / "marts.duckdb"
-    assert _published_run_id(marts) != first_run  # published again by this run, still with PAP-2025
+    assert published_run_id(data_dir) != first_run  # published again by this run, still with PAP-2025
     with duckdb.connect(str(marts), read_only=True) as con:
         values = con.execute("select document_id, count(*) from marts.fct_indicator_value group by all")
         assert dict(values.fetchall()) == PAP_FCT_INDICATOR_VALUE_ROWS
@@ -288,7 +286,7 @@ def test_a_failing_dbt_model_records_the_others_names_itself_and_publishes_nothi
     assert "The steward's row" in text
     seed.write_text(text.replace("The steward's row", "The steward's own row"), encoding="utf-8")
     before = _snapshot(data_dir / "marts.duckdb")
-    first_run = _published_run_id(data_dir / "marts.duckdb")
+    first_run = published_run_id(data_dir)
     home = data_dir / "dagster_home_broken"
     home.mkdir()
     shutil.copyfile(PROJECT_DIR / "dagster.yaml", home / "dagster.yaml")
@@ -305,7 +303,7 @@ def test_a_failing_dbt_model_records_the_others_names_itself_and_publishes_nothi
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
     assert "FAILED in" in result.stdout
     assert "dbt manifest … rebuilt" in result.stdout
-    assert any("dbt_project" in reason for reason in _record(data_dir)["why_run"])
+    assert any("dbt_project" in reason for reason in run_record(data_dir)["why_run"])
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute(
             "select count(*) from reference.ref_direction_source where meaning like '%steward''s own row%'"
@@ -335,5 +333,5 @@ def test_a_failing_dbt_model_records_the_others_names_itself_and_publishes_nothi
     [failure] = failures
     assert failure.step_key == "warehouse_dbt_assets"
     assert "fct_target_revision" in failure.event_specific_data.error.message
-    assert _published_run_id(data_dir / "marts.duckdb") == first_run
+    assert published_run_id(data_dir) == first_run
     assert _snapshot(data_dir / "marts.duckdb") == before

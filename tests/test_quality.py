@@ -15,7 +15,7 @@ import pytest
 
 from orchestration.lib.settings import prepare_dagster_home
 
-from .conftest import CSV_FILE, RAW_DIR, shared_run
+from .conftest import CSV_FILE, RAW_DIR, run_events, run_record, shared_run
 from .contract_numbers import FCT_INDICATOR_VALUE_TOTAL
 
 pytestmark = pytest.mark.slow
@@ -113,9 +113,8 @@ def broken(dbt_manifest, tmp_path_factory) -> tuple[RecordedRun, Path, int]:
 def shipped(published) -> tuple[dict, list[dg.DagsterEvent], Path]:
     """The session's `make run` on the shipped sources: its run record, its Dagster events (read back
     from its DAGSTER_HOME) and its DATA_DIR."""
-    record = json.loads((published / "logs" / "last-run.json").read_text(encoding="utf-8"))
-    with dg.DagsterInstance.from_config(str(published / "dagster_home")) as instance:
-        events = [e.dagster_event for e in instance.all_logs(record["run_id"]) if e.dagster_event]
+    record = run_record(published)
+    events = run_events(published / "dagster_home", record["run_id"])
     return record, events, published
 
 

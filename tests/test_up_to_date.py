@@ -15,18 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from .conftest import PROJECT_DIR, SEED_FILE, make_run
+from .conftest import PROJECT_DIR, SEED_FILE, make_run, published_run_id, run_events, run_record
 
 pytestmark = pytest.mark.slow
-
-
-def _record(data_dir: Path) -> dict:
-    return json.loads((data_dir / "logs" / "last-run.json").read_text())
-
-
-def _published_run_id(data_dir: Path) -> str:
-    with duckdb.connect(str(data_dir / "marts.duckdb"), read_only=True) as con:
-        return con.execute("select run_id from publication.info").fetchone()[0]
 
 
 @pytest.fixture
@@ -37,7 +28,7 @@ def state(small_copy) -> Path:
 
 def test_a_run_with_nothing_changed_skips_then_a_new_document_is_built(state):
     data_dir, raw_dir = state / "data", state / "raw"
-    first_publication = _published_run_id(data_dir)
+    first_publication = published_run_id(data_dir)
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         [(recorded,)] = con.execute(
             "select fingerprint from raw.run_fingerprint where completed_at is not null"
@@ -47,14 +38,14 @@ def test_a_run_with_nothing_changed_skips_then_a_new_document_is_built(state):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert f"warehouse up to date (fingerprint {recorded[:12]}" in result.stdout
     assert "= up to date: fingerprint" in result.stdout
-    record = _record(data_dir)
+    record = run_record(data_dir)
     assert record["up_to_date"] is True and record["fingerprint"] == recorded
     assert {"warehouse_dbt_assets", "publish__marts_duckdb", "publish__scorecard"} <= set(
         record["steps_skipped"]
     )
     assert any("_gx_" in step for step in record["steps_skipped"])
     assert list(record["steps"]) == ["raw_sources"]
-    assert _published_run_id(data_dir) == first_publication  # nothing republished
+    assert published_run_id(data_dir) == first_publication  # nothing republished
     assert "Blocking asset check" not in result.stderr
 
     # One new document: the next run loads it and rebuilds and republishes everything downstream.
@@ -66,10 +57,10 @@ def test_a_run_with_nothing_changed_skips_then_a_new_document_is_built(state):
     result = make_run(data_dir, raw_dir)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "up to date" not in result.stdout.split("=" * 78)[1]
-    record = _record(data_dir)
+    record = run_record(data_dir)
     assert record["up_to_date"] is False and record["steps_skipped"] == []
     assert record["ingest"]["documents_loaded"] == 1
-    assert _published_run_id(data_dir) != first_publication
+    assert published_run_id(data_dir) != first_publication
     with duckdb.connect(str(data_dir / "marts.duckdb"), read_only=True) as con:
         assert con.execute(
             "select count(*) from marts.dim_document where vintage_year = 2023"
@@ -103,11 +94,8 @@ def _materialized(data_dir: Path, run_id: str) -> set[tuple[str, ...]]:
     """The asset keys that the run `run_id` of `make run` on `data_dir` materialized."""
     import dagster as dg
 
-    with dg.DagsterInstance.from_config(str(data_dir / "dagster_home")) as instance:
-        return {
-            tuple(e.dagster_event.asset_key.path)
-            for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
-        }
+    events = run_events(data_dir / "dagster_home", run_id, dg.DagsterEventType.ASSET_MATERIALIZATION)
+    return {tuple(e.asset_key.path) for e in events}
 
 
 def _why_raw_sources_runs(data_dir: Path, raw_dir: Path) -> list[str]:
