@@ -16,7 +16,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 # The folder beside the repository where its notes and sources once lived, by the three ways a path
 # can reach it. Spelled in pieces (here and in the tests below) so that this file does not match itself.
 SHARED = "shared"
-OUTSIDE = re.compile(rb"\.\./shared|shared/(?:docs|sources)")
+OUTSIDE = re.compile(rf"\.\./{SHARED}|{SHARED}/(?:docs|sources)".encode())
 
 
 def tracked_files() -> list[str]:
