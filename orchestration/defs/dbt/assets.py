@@ -1,10 +1,7 @@
 """dbt models, seeds and tests as Dagster assets and checks, one graph with the ingestion assets
 (the dbt sources name them in `meta.dagster.asset_key`)."""
 
-import json
 from collections.abc import Mapping
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -112,13 +109,8 @@ def _only_documents_changed(context: dg.AssetExecutionContext, warehouse: Wareho
                 "select table_name from information_schema.tables where table_schema = 'reference'"
             ).fetchall()
         }
-    return _seed_names() <= present
-
-
-@cache
-def _seed_names() -> frozenset[str]:
-    manifest = json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
-    return frozenset(n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "seed")
+    # The seeds are the assets of schema `reference` (WarehouseTranslator's keys).
+    return {key.path[1] for key in warehouse_dbt_assets.keys if key.path[0] == "reference"} <= present
 
 
 def build_failure(invocation) -> dg.Failure:
