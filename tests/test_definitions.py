@@ -20,6 +20,7 @@ ASSETS = {
     "intermediate/int_measures_described": ("warehouse", ("dbt", "duckdb")),
     "intermediate/int_official_verdicts": ("warehouse", ("dbt", "duckdb")),
     "intermediate/int_realisations_latest": ("warehouse", ("dbt", "duckdb")),
+    "intermediate/int_realisations_printed": ("warehouse", ("dbt", "duckdb")),
     "intermediate/int_targets_selected": ("warehouse", ("dbt", "duckdb")),
     "marts/dim_document": ("warehouse", ("dbt", "duckdb")),
     "marts/dim_indicator": ("warehouse", ("dbt", "duckdb")),

@@ -2,9 +2,12 @@
 --   1. set_by_pap        : printed by PAP Y as `target`;
 --   2. echoed_pap_target : printed by a later document (PAP Y+1, RAP Y) as `target_previous_pap`
 --                          ('Cible PAP Y'); the earliest echo wins;
---   3. multi_year_target : failing both, the latest multi-year `target` printed before Y (PAP Y-1
---                          for Y, …), flagged as a fallback;
---   4. other_target      : any other `target` cell (e.g. a RAP's final target), flagged too.
+--   3. rap_year_target   : failing both, the `Valeur cible` whose `Année cible` is Y printed by RAP Y
+--                          itself: from RAP 2022 on the forecast of Y is no longer printed and this
+--                          target is the RAP's reference (docs/domain.md), so it is no fallback;
+--   4. multi_year_target : failing all, the latest multi-year `target` printed before Y (PAP Y-1
+--                          for Y, RAP Y-1's `Valeur cible` for Y, …), flagged as a fallback;
+--   5. other_target      : any other `target` cell (printed after Y by another document), flagged too.
 -- Empty cells say nothing and are skipped; a `Non déterminé` printed by PAP Y is PAP Y's word and
 -- is kept (the attainment then says no_target).
 with
@@ -36,6 +39,8 @@ candidates as (
                 then 'set_by_pap'
             when value_kind = 'target_previous_pap'
                 then 'echoed_pap_target'
+            when value_kind = 'target' and document_type = 'RAP' and vintage_year = year
+                then 'rap_year_target'
             when value_kind = 'target' and vintage_year < year
                 then 'multi_year_target'
             else 'other_target'
@@ -54,8 +59,9 @@ ranked as (
         case candidates.target_basis
             when 'set_by_pap' then 1
             when 'echoed_pap_target' then 2
-            when 'multi_year_target' then 3
-            else 4
+            when 'rap_year_target' then 3
+            when 'multi_year_target' then 4
+            else 5
         end as basis_rank
     from candidates
 
