@@ -84,6 +84,15 @@ create table if not exists raw.skipped_record (
     programme_code varchar,
     reason varchar not null
 );
+-- The cells a `quarantine` rule of the raw suite holds (expectations/README.md): written by the
+-- asset raw/cell_hold from the suite's result of the run, read by dbt's staging; replaced whole.
+create table if not exists raw.cell_hold (
+    document_id varchar not null,
+    source_line integer not null,
+    column_position integer not null,
+    rule varchar not null,
+    primary key (document_id, source_line, column_position, rule)
+);
 create table if not exists raw.rejected_document (
     source_file varchar primary key,
     document_id varchar,

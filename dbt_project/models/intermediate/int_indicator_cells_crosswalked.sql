@@ -75,7 +75,9 @@ keyed as (
         cells.value_low,
         cells.value_high,
         cells.value_unit,
-        cells.value_note
+        cells.value_note,
+        cells.parsed_status,
+        cells.hold_rules
     from cells
     inner join documents
         on cells.document_id = documents.document_id

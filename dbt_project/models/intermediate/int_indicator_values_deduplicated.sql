@@ -65,6 +65,8 @@ final as (
         value_high,
         value_unit,
         value_note,
+        parsed_status,
+        hold_rules,
         source_file,
         source_line,
         record_number,

@@ -20,6 +20,7 @@ indicator_values as (
         value_high,
         value_unit,
         value_note,
+        hold_rules,
         source_file,
         source_line,
         record_number,
@@ -53,6 +54,7 @@ final as (
         value_high,
         value_unit,
         value_note,
+        hold_rules,
         -- lineage
         source_file,
         source_line,
@@ -82,6 +84,7 @@ select
     value_high,
     value_unit,
     value_note,
+    hold_rules,
     source_file,
     source_line,
     record_number,

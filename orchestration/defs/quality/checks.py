@@ -57,6 +57,8 @@ def check_metadata(result: quality.SuiteResult, reports_dir: Path) -> dict[str, 
         "batch_rows": dg.MetadataValue.int(result.batch_rows),
         "failed_error_rules": dg.MetadataValue.json([r.rule for r in result.failed_errors]),
         "failed_warn_rules": dg.MetadataValue.json([r.rule for r in result.failed_warnings]),
+        "held_cells": dg.MetadataValue.int(len(result.holds)),
+        "holding_rules": dg.MetadataValue.json({r.rule: r.held for r in result.holding}),
         "rules": dg.MetadataValue.md(quality.rules_table(rules)),
         "failing_rows": dg.MetadataValue.md("\n".join(failing) if failing else "(none)"),
         "stale_exceptions": dg.MetadataValue.int(len(result.stale_exceptions)),
@@ -66,17 +68,19 @@ def check_metadata(result: quality.SuiteResult, reports_dir: Path) -> dict[str, 
 
 
 def to_check_result(result: quality.SuiteResult, reports_dir: Path) -> dg.AssetCheckResult:
-    errors, warnings = result.failed_errors, result.failed_warnings
+    errors, warnings, holding = result.failed_errors, result.failed_warnings, result.holding
+    parts = []
     if errors:
-        description = "error rule(s) failed: " + ", ".join(f"{r.rule} ({r.unexpected})" for r in errors)
-    elif warnings:
-        description = "warn rule(s) failed: " + ", ".join(f"{r.rule} ({r.unexpected})" for r in warnings)
-    else:
-        description = f"{len(result.rules)} rules hold"
+        parts.append("fail rule(s) failed: " + ", ".join(f"{r.rule} ({r.unexpected})" for r in errors))
+    if holding:
+        parts.append("cells held: " + ", ".join(f"{r.rule} ({r.held})" for r in holding))
+    if warnings:
+        parts.append("warn rule(s) failed: " + ", ".join(f"{r.rule} ({r.unexpected})" for r in warnings))
+    description = "; ".join(parts) or f"{len(result.rules)} rules hold"
     return dg.AssetCheckResult(
         asset_key=dg.AssetKey(result.asset_key),
         check_name=f"gx_{result.suite}",
-        passed=not errors and not warnings,
+        passed=not errors and not warnings and not holding,
         severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
         description=description,
         metadata=check_metadata(result, reports_dir),
@@ -123,7 +127,8 @@ def _check_spec_fields(suite: quality.SuiteSpec) -> dict:
         "additional_deps": [dg.AssetKey(list(suite.batch_asset_key))] if suite.batch_asset_key else None,
         "description": (
             f"Great Expectations suite `{suite.name}` (expectations/gx/expectations/{suite.name}.json). "
-            f"{suite.description} ERROR when an `error` rule fails (blocks downstream), WARN otherwise."
+            f"{suite.description} ERROR when a `fail` rule fails (blocks downstream); WARN when a "
+            "`quarantine` rule holds cells or a `warn` rule fails."
         ),
         "metadata": {"suite_file": f"expectations/gx/expectations/{suite.name}.json", "owner": OWNER},
     }
@@ -158,6 +163,53 @@ def gx_mart_suites(
 
 
 QUALITY_CHECKS = [gx_raw_indicator_cell, gx_mart_suites]
+
+
+@dg.asset(
+    key=["raw", "cell_hold"],
+    group_name="quality",
+    kinds={"gx", "duckdb"},
+    owners=[OWNER],
+    deps=[dg.AssetKey(list(RAW_SUITE.asset_key))],
+    pool="duckdb_warehouse",
+    description=(
+        "raw.cell_hold: the source cells that a `quarantine` rule of the raw suite holds (a % above "
+        "100, a negative amount, a unit nobody mapped…), from gx_raw_indicator_cell's result of this "
+        "run. dbt's staging gives them value_status `held`: they stay in raw with their lineage, and "
+        "no number of theirs reaches a verdict, a rate or a published value. Replaced whole each run, "
+        "so an exception or a rule change releases its cells without re-reading any file."
+    ),
+)
+def cell_hold(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
+) -> dg.MaterializeResult:
+    reports_dir = settings.resolved().reports_dir
+    stored = quality.stored_results(reports_dir, (RAW_SUITE.name,)).get(RAW_SUITE.name)
+    if stored is None or stored.run_id != context.run.run_id:
+        raise dg.Failure(
+            f"the raw suite was not validated in this run (no result of run {context.run.run_id})"
+        )
+    with warehouse.connect() as con:
+        con.execute("begin transaction")
+        con.execute("delete from raw.cell_hold")
+        if stored.holds:
+            con.executemany("insert or ignore into raw.cell_hold values (?, ?, ?, ?)", stored.holds)
+        con.execute("commit")
+        by_rule = dict(
+            con.execute("select rule, count(*) from raw.cell_hold group by 1 order by 1").fetchall()
+        )
+        by_document = dict(
+            con.execute("select document_id, count(*) from raw.cell_hold group by 1 order by 1").fetchall()
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "held_cells": dg.MetadataValue.int(sum(by_rule.values())),
+            "held_by_rule": dg.MetadataValue.json(by_rule),
+            "held_by_document": dg.MetadataValue.json(by_document),
+        }
+    )
+
+
 GUARDED_MARTS = [dg.AssetKey(list(s.asset_key)) for s in MART_SUITES]
 
 
@@ -224,4 +276,4 @@ def quality_report(
     )
 
 
-QUALITY_ASSETS = [quality_report]
+QUALITY_ASSETS = [cell_hold, quality_report]

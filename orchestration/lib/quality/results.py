@@ -11,6 +11,10 @@ from orchestration.lib.settings import load_settings
 SEVERITIES = ("error", "warn")
 # GX's native severity field -> ours: `critical` blocks publishing, `warning` reports.
 GX_SEVERITIES = {"critical": "error", "warning": "warn"}
+# What a failing rule does (its `meta.action`, expectations/README.md): `fail` stops publishing
+# (GX severity critical), `warn` keeps the cells and reports them, `quarantine` holds the offending
+# cells out of every verdict, rate and published value and lets the rest land (both `warning`).
+ACTIONS = {"fail": "critical", "warn": "warning", "quarantine": "warning"}
 
 
 @dataclass
@@ -27,6 +31,8 @@ class RuleResult:
     accepted: int
     rows: list[dict[str, Any]] = field(default_factory=list)  # up to MAX_ROWS offending rows
     accepted_rows: list[dict[str, Any]] = field(default_factory=list)
+    action: str = "warn"  # fail / warn / quarantine
+    held: int = 0  # cells a quarantine rule holds (its unexpected rows)
 
 
 @dataclass
@@ -39,6 +45,8 @@ class SuiteResult:
     rules: list[RuleResult]
     exceptions: list[dict[str, Any]]  # the exceptions of this suite's rules, with what they matched
     timings_s: dict[str, float]
+    # the cells held by quarantine rules: [document_id, source_line, column_position, rule]
+    holds: list[list[Any]] = field(default_factory=list)
 
     @property
     def failed_errors(self) -> list[RuleResult]:
@@ -46,7 +54,16 @@ class SuiteResult:
 
     @property
     def failed_warnings(self) -> list[RuleResult]:
-        return [r for r in self.rules if r.status == "failed" and r.severity == "warn"]
+        return [
+            r
+            for r in self.rules
+            if r.status == "failed" and r.severity == "warn" and r.action != "quarantine"
+        ]
+
+    @property
+    def holding(self) -> list[RuleResult]:
+        """The quarantine rules that hold cells."""
+        return [r for r in self.rules if r.status == "failed" and r.action == "quarantine"]
 
     @property
     def stale_exceptions(self) -> list[dict[str, Any]]:

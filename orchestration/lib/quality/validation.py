@@ -33,7 +33,7 @@ from orchestration.lib.quality.exceptions import (
     load_exceptions,
     mark_excepted,
 )
-from orchestration.lib.quality.results import GX_SEVERITIES, RuleResult, SuiteResult, store_result
+from orchestration.lib.quality.results import ACTIONS, GX_SEVERITIES, RuleResult, SuiteResult, store_result
 from orchestration.lib.quality.suites import SUITES, read_batch
 from orchestration.lib.settings import EXPECTATIONS_DIR, load_settings
 from orchestration.lib.vocabularies import expectation_parameters
@@ -130,6 +130,18 @@ def _severity(suite: str, rule: str, config) -> str:
     if native not in GX_SEVERITIES:
         raise ValueError(f"suite {suite}, rule {rule}: severity must be one of {sorted(GX_SEVERITIES)}")
     return GX_SEVERITIES[native]
+
+
+def _action(suite: str, rule: str, config) -> str:
+    """The rule's `meta.action`; without one, `fail` for a critical rule and `warn` otherwise. An
+    action that contradicts the GX severity is refused: the Data Docs show the severity."""
+    native = getattr(config.severity, "value", config.severity)
+    action = (config.meta or {}).get("action") or ("fail" if native == "critical" else "warn")
+    if action not in ACTIONS:
+        raise ValueError(f"suite {suite}, rule {rule}: action must be one of {sorted(ACTIONS)}")
+    if ACTIONS[action] != native:
+        raise ValueError(f"suite {suite}, rule {rule}: action {action} needs severity {ACTIONS[action]!r}")
+    return action
 
 
 # --- running a suite --------------------------------------------------------------------------
@@ -233,17 +245,31 @@ def run_suite(
 
     sample = [*spec.sample_columns]
     rules: list[RuleResult] = []
+    holds: list[list[Any]] = []
     matched_by_exception: dict[tuple[str, str], list[int]] = {}
     for r in validation.results:
         config = r.expectation_config
         meta = config.meta or {}
         rule = meta.get("rule") or config.type
         severity = _severity(suite_name, rule, config)
+        action = _action(suite_name, rule, config)
         if r.exception_info and r.exception_info.get("raised_exception"):
             raise RuntimeError(
                 f"suite {suite_name}, rule {rule}: GX raised {r.exception_info.get('exception_message')}"
             )
         evaluated, unexpected = _counts(r)
+        if action == "quarantine" and unexpected:
+            if not {"document_id", "source_line", "column_position"} <= set(df.columns):
+                raise ValueError(f"suite {suite_name}, rule {rule}: a quarantine rule needs the cells' keys")
+            for p in _unexpected_positions(r):
+                holds.append(
+                    [
+                        str(df.at[p, "document_id"]),
+                        int(df.at[p, "source_line"]),
+                        int(df.at[p, "column_position"]),
+                        rule,
+                    ]
+                )
         columns = [c for c in (config.kwargs.get(k) for k in ("column", "column_A", "column_B")) if c]
         accepted, accepted_rows = 0, []
         if rule in accepted_results:
@@ -273,6 +299,8 @@ def run_suite(
                     1000 if meta.get("list_all") else MAX_ROWS,
                 ),
                 accepted_rows=accepted_rows,
+                action=action,
+                held=unexpected if action == "quarantine" else 0,
             )
         )
 
@@ -315,6 +343,7 @@ def run_suite(
         rules=rules,
         exceptions=exception_report,
         timings_s=timings,
+        holds=holds,
     )
     store_result(result, reports_dir)
     return result

@@ -69,6 +69,41 @@ renamed as (
         value_note
     from source
 
+),
+
+holds as (
+
+    -- the cells a quarantine rule of the raw suite holds, with every rule that holds them
+    select
+        document_id,
+        source_line,
+        column_position,
+        string_agg(rule, ', ' order by rule) as hold_rules
+    from {{ source('raw', 'cell_hold') }}
+    group by document_id, source_line, column_position
+
+),
+
+held as (
+
+    -- a held cell keeps its text and its parse (parsed_status), but no number of its own reaches a
+    -- verdict, a rate or a published value: its status says `held`, hold_rules says why
+    select
+        renamed.* exclude (value_status, value_numeric, value_comparator, value_low, value_high),
+        case when holds.hold_rules is not null then 'held' else renamed.value_status end as value_status,
+        renamed.value_status as parsed_status,
+        holds.hold_rules,
+        case when holds.hold_rules is null then renamed.value_numeric end as value_numeric,
+        case when holds.hold_rules is null then renamed.value_comparator end as value_comparator,
+        case when holds.hold_rules is null then renamed.value_low end as value_low,
+        case when holds.hold_rules is null then renamed.value_high end as value_high
+    from renamed
+    left join holds
+        on
+            renamed.document_id = holds.document_id
+            and renamed.source_line = holds.source_line
+            and renamed.column_position = holds.column_position
+
 )
 
-select * from renamed
+select * from held

@@ -53,7 +53,8 @@ cells as (
     left join unit_map as u on {unit_key} is not distinct from u.unit_key
 )
 select
-    cells.document_id, cells.source_file, cells.source_line, cells.measure_key, cells.indicator_code,
+    cells.document_id, cells.source_file, cells.source_line, cells.column_position, cells.measure_key,
+    cells.indicator_code,
     cells.measure_label, cells.unit_raw, cells.column_header, cells.year, cells.value_kind,
     cells.value_raw, cells.value_status, cells.table_level, cells.unit, cells.unit_family,
     -- a percent whose measure names a change or a gap is signed and unbounded above (a growth of
