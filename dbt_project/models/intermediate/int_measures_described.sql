@@ -1,5 +1,5 @@
 -- One row per canonical measure: its attributes as the most recently published document prints
--- them (the programme row when a mission row repeats it), the unit mapped through ref_unit, and
+-- them (the programme row when a mission row repeats it), the unit mapped through int_units_mapped (ref_unit, else a unit rule), and
 -- what the measure absorbed (mission indicator, crosswalked keys).
 with
 
@@ -11,7 +11,7 @@ cells as (
 
 units as (
 
-    select * from {{ ref('ref_unit') }}
+    select * from {{ ref('int_units_mapped') }}
 
 ),
 
@@ -98,7 +98,7 @@ final as (
     inner join history
         on preferred.measure_key = history.measure_key
     left join units
-        on preferred.unit_key is not distinct from units.unit_raw
+        on preferred.unit_key is not distinct from units.unit_key
     left join latest_target
         on preferred.measure_key = latest_target.measure_key
 

@@ -26,6 +26,7 @@ from orchestration.lib.quality.report import (
     summary_markdown,
     summary_paths,
     write_reports,
+    write_units_to_map,
 )
 from orchestration.lib.quality.results import RuleResult, SuiteResult, stored_results
 from orchestration.lib.quality.suites import REF_UNIT_SEED, SUITES, SuiteSpec, read_batch, unit_key_sql
@@ -53,4 +54,5 @@ __all__ = [
     "summary_paths",
     "unit_key_sql",
     "write_reports",
+    "write_units_to_map",
 ]

@@ -57,6 +57,95 @@ def quarantined_files(warehouse: Path, lock_timeout_s: float = 30.0) -> list[dic
     ]
 
 
+def documents(warehouse: Path, lock_timeout_s: float = 30.0) -> list[dict[str, Any]]:
+    """The documents of the warehouse with their cells loaded."""
+    if not warehouse.exists():
+        return []
+    with connection(warehouse, read_only=True, timeout_s=lock_timeout_s) as con:
+        rows = con.execute(
+            "select document_id, source_file, cell_count from raw.source_document order by document_id"
+        ).fetchall()
+    return [{"document_id": d, "source_file": f, "cells_loaded": n} for d, f, n in rows]
+
+
+def held_by_document(
+    results: dict[str, SuiteResult], loaded: list[dict[str, Any]] | None
+) -> list[dict[str, Any]]:
+    """Per document: cells loaded, cells held by each quarantine rule, the first offending lines."""
+    raw = results.get("raw_indicator_cell")
+    held: dict[str, dict[str, Any]] = {}
+    for document_id, line, column, rule in raw.holds if raw else []:
+        entry = held.setdefault(document_id, {"cells": set(), "by_rule": {}, "lines": set()})
+        entry["cells"].add((line, column))
+        entry["by_rule"][rule] = entry["by_rule"].get(rule, 0) + 1
+        entry["lines"].add(line)
+    out = []
+    for doc in loaded if loaded is not None else [{"document_id": d} for d in sorted(held)]:
+        entry = held.get(doc["document_id"], {"cells": set(), "by_rule": {}, "lines": set()})
+        out.append(
+            {
+                **doc,
+                "cells_held": len(entry["cells"]),
+                "held_by_rule": dict(sorted(entry["by_rule"].items(), key=lambda kv: (-kv[1], kv[0]))),
+                "first_lines": sorted(entry["lines"])[:5],
+            }
+        )
+    return out
+
+
+UNITS_TO_MAP_FILE = "units-to-map.csv"
+UNITS_TO_MAP_COLUMNS = (
+    # the columns of the seed that records the decision (dbt_project/seeds/ref_unit.csv) …
+    "unit_raw",
+    "unit",
+    "unit_family",
+    "steward_note",
+    # … then what a decision would settle
+    "status",
+    "cells_held",
+    "measures",
+    "documents",
+    "first_line",
+)
+
+
+def write_units_to_map(con, reports_dir: Path) -> Path:
+    """data/reports/units-to-map.csv: every printed unit that neither ref_unit nor a unit rule maps,
+    in the seed's columns (unit_raw is the key to add; unit and family for the steward to fill), with
+    the cells it holds, ranked by the cells a decision would settle."""
+    import csv
+
+    from orchestration.lib.quality.suites import unit_key_sql
+
+    rows = con.execute(
+        f"""
+        select
+            {unit_key_sql("c.unit_raw")} as unit_key,
+            count(*) as cells_held,
+            count(distinct coalesce(cast(c.sub_indicator_id as varchar), c.indicator_code || '#'
+                || cast(c.measure_position as varchar))) as measures,
+            string_agg(distinct c.document_id, ' ' order by c.document_id) as documents,
+            min(c.source_file || ':' || c.source_line) as first_line
+        from raw.cell_hold as h
+        inner join raw.indicator_cell as c
+            on h.document_id = c.document_id
+            and h.source_line = c.source_line
+            and h.column_position = c.column_position
+        where h.rule = 'unit_mapped'
+        group by 1
+        order by cells_held desc, unit_key
+        """
+    ).fetchall()
+    path = reports_dir / UNITS_TO_MAP_FILE
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(UNITS_TO_MAP_COLUMNS)
+        for key, cells, measures, docs, first in rows:
+            writer.writerow([key, "", "", "", "pending", cells, measures, docs, first])
+    return path
+
+
 def rules_in_suite_files() -> set[str]:
     """Every rule the suite files declare (meta.rule of each expectation)."""
     rules = set()
@@ -70,6 +159,7 @@ def summary(
     results: dict[str, SuiteResult],
     run_id: str | None = None,
     quarantined: list[dict[str, Any]] | None = None,
+    loaded: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The content of quality-summary.json (and .md): every rule of every suite, and the source
     files in quarantine with the version of each that stands."""
@@ -89,7 +179,11 @@ def summary(
             entry |= {"status": "not_run", "run_id": None, "validated_at": None}
         else:
             stale_run = run_id is not None and res.run_id != run_id
-            status = "failed" if res.failed_errors else ("warned" if res.failed_warnings else "passed")
+            status = (
+                "failed"
+                if res.failed_errors
+                else ("warned" if res.failed_warnings or res.holding else "passed")
+            )
             entry |= {
                 "status": status,
                 "run_id": res.run_id,
@@ -105,6 +199,7 @@ def summary(
     stale = [e for res in results.values() for e in res.exceptions if not e["matched_rows"]]
     errors = [r for r in rules if r["status"] == "failed" and r["severity"] == "error"]
     warns = [r for r in rules if r["status"] == "failed" and r["severity"] == "warn"]
+    per_document = held_by_document(results, loaded)
     return {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "run_id": run_id,
@@ -120,11 +215,13 @@ def summary(
             "exceptions_matching": len(accepted),
             "exceptions_stale": len(stale) + len(unknown),
             "files_quarantined": len(quarantined or []),
+            "cells_held": sum(d["cells_held"] for d in per_document),
             "files_quarantined_previous_version_stands": sum(
                 q["standing_document_id"] is not None for q in quarantined or []
             ),
         },
         "quarantined_files": quarantined,
+        "documents": per_document,
         "suites": suites,
         "rules": rules,
         "exceptions_applied": accepted,
@@ -220,6 +317,17 @@ def summary_markdown(data: dict[str, Any]) -> str:
             [q["file"], q["line"], q["error"], q["in_the_warehouse"]]
             for q in data.get("quarantined_files") or []
         ],
+        "documents": [
+            [
+                d["document_id"],
+                d.get("source_file"),
+                d.get("cells_loaded"),
+                d["cells_held"],
+                ", ".join(f"{rule} {n}" for rule, n in d["held_by_rule"].items()),
+                ", ".join(map(str, d["first_lines"])),
+            ]
+            for d in data.get("documents") or []
+        ],
         "suites": [
             [
                 s["suite"],
@@ -277,7 +385,8 @@ def write_reports(
     reports_dir.mkdir(parents=True, exist_ok=True)
     results = stored_results(reports_dir) if results is None else results
     quarantined = quarantined_files(warehouse, lock_timeout_s) if warehouse is not None else None
-    data = summary(results, run_id, quarantined)
+    loaded = documents(warehouse, lock_timeout_s) if warehouse is not None else None
+    data = summary(results, run_id, quarantined, loaded)
     if history:
         data["history"] = history
     timings: dict[str, float] = {}

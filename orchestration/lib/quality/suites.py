@@ -28,6 +28,7 @@ from orchestration.lib.vocabularies import seed_path
 BATCHES_DIR = Path(__file__).parent / "batches"
 REF_UNIT_SEED = seed_path("ref_unit")
 REF_UNIT_SCALE_SEED = seed_path("ref_unit_scale")
+REF_UNIT_RULE_SEED = seed_path("ref_unit_rule")
 STAGING_CELLS_MODEL = DBT_PROJECT_DIR / "models" / "staging" / "raw" / "stg_raw__indicator_cells.sql"
 QUALITY_SCHEMA = "quality"  # dbt_project.yml: models/quality
 
@@ -153,6 +154,7 @@ def batch_sql(spec: SuiteSpec) -> str:
     return (
         sql.replace("{ref_unit}", _sql_literal(str(REF_UNIT_SEED)))
         .replace("{ref_unit_scale}", _sql_literal(str(REF_UNIT_SCALE_SEED)))
+        .replace("{ref_unit_rule}", _sql_literal(str(REF_UNIT_RULE_SEED)))
         .replace("{unit_key}", unit_key_sql("c.unit_raw"))
         .replace("{target_column_prefix}", _sql_literal(dbt_var("target_column_prefix")))
     )

@@ -3,13 +3,30 @@
 -- (an `error` here keeps the previous marts), so it runs before any dbt invocation, on the raw
 -- schema alone. The seeds are read as CSV files and the printed unit's key is the expression of
 -- stg_raw__indicator_cells.unit_key (read from that model), so dbt and this batch share them.
--- Placeholders, filled by orchestration/lib/quality/suites.py: {ref_unit}, {ref_unit_scale} (seed
--- paths), {unit_key} (the staging expression on c.unit_raw), {target_column_prefix} (dbt var).
+-- Placeholders, filled by orchestration/lib/quality/suites.py: {ref_unit}, {ref_unit_scale},
+-- {ref_unit_rule} (seed paths), {unit_key} (the staging expression on c.unit_raw), {target_column_prefix} (dbt var).
 with
-unit_map as (
+seeded_units as (
     -- the seed's unit_raw is already the normalised key (a test keeps it so)
     select unit_raw as unit_key, unit, unit_family
     from read_csv({ref_unit}, header = true, all_varchar = true)
+),
+printed_units as (
+    select distinct {unit_key} as unit_key from raw.indicator_cell as c
+),
+ruled_units as (
+    -- a key the seed lacks: the first unit rule whose pattern matches it (as int_units_mapped)
+    select p.unit_key, r.unit, r.unit_family
+    from printed_units as p
+    inner join read_csv({ref_unit_rule}, header = true, all_varchar = true) as r
+        on regexp_matches(p.unit_key, r.unit_pattern)
+    qualify row_number() over (partition by p.unit_key order by cast(r.priority as integer)) = 1
+),
+unit_map as (
+    select p.unit_key, coalesce(s.unit, r.unit) as unit, coalesce(s.unit_family, r.unit_family) as unit_family
+    from printed_units as p
+    left join seeded_units as s on p.unit_key is not distinct from s.unit_key
+    left join ruled_units as r on p.unit_key = r.unit_key
 ),
 score_scale as (
     select unit, cast(scale_low as double) as low, cast(scale_high as double) as high
