@@ -73,6 +73,7 @@ directions as (
         measure_key,
         direction,
         direction_source,
+        direction_confidence,
         tolerance_abs,
         tolerance_relative
     from {{ ref('int_measure_directions_assigned') }}
@@ -382,6 +383,7 @@ final as (
         judged.previous_realisation_value,
         judged.direction,
         judged.direction_source,
+        coalesce(directions.direction_confidence, 'low') as direction_confidence,
         judged.tolerance_applied,
         judged.attainment_rule,
         judged.attainment_status,
@@ -396,6 +398,7 @@ final as (
         official.official_verdict_source_file,
         official.official_verdict_source_line
     from judged
+    left join directions on judged.measure_key = directions.measure_key
     left join official
         on
             judged.measure_key = official.measure_key
@@ -423,6 +426,7 @@ select
     previous_realisation_value,
     direction,
     direction_source,
+    direction_confidence,
     tolerance_applied,
     attainment_rule,
     attainment_status,
