@@ -54,6 +54,7 @@ ASSETS = {
     "raw/source_document": ("ingest", ("duckdb", "python")),
     "reference/ref_attainment_status": ("warehouse", ("dbt", "duckdb")),
     "reference/ref_cell_status": ("warehouse", ("dbt", "duckdb")),
+    "reference/ref_direction_confidence": ("warehouse", ("dbt", "duckdb")),
     "reference/ref_direction_default": ("warehouse", ("dbt", "duckdb")),
     "reference/ref_direction_source": ("warehouse", ("dbt", "duckdb")),
     "reference/ref_indicator_crosswalk": ("warehouse", ("dbt", "duckdb")),

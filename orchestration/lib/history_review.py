@@ -12,7 +12,14 @@ also writes two files next to the summary:
   unmatched), in the columns of `dbt_project/seeds/ref_measure_match_override.csv` plus context: a
   steward copies a row there, sets `to_measure_key` (or leaves it empty to keep the row's own
   key), and the next run obeys;
-- `verdict-disagreements.csv`: every measure-year where our verdict and the official one differ.
+- `verdict-disagreements.csv`: every measure-year where our verdict and the official one differ;
+- `directions-to-review.csv`: every measure whose direction of improvement is unknown or of low
+  confidence, in the columns of `dbt_project/seeds/ref_measure_direction.csv` (direction and
+  reason empty: a steward fills them, quoting the label words that decide, and copies the row
+  there) plus evidence: its labels across vintages, unit, bounds, target steps, the directions
+  of its siblings, what decides it now. Ranked by how many measure-years with a usable target and
+  realisation a decision would settle. `official_verdicts_evidence_only` shows the RAP's
+  verdicts for the steward's eyes: never a reason to write in the seed.
 
 The official verdict is only compared here; nothing in this module feeds the warehouse.
 """
@@ -29,6 +36,8 @@ from orchestration.lib.vocabularies import ASSESSED_OFFICIAL_LABELS, ASSESSED_VE
 ASSESSED, OFFICIAL_ASSESSED = ASSESSED_VERDICTS, ASSESSED_OFFICIAL_LABELS
 REVIEW_FILE = "measure-matches-to-review.csv"
 DISAGREEMENTS_FILE = "verdict-disagreements.csv"
+DIRECTIONS_FILE = "directions-to-review.csv"
+DIRECTION_COLUMNS = ("measure_key", "direction", "tolerance_abs", "measure_label_hint", "reason")
 OVERRIDE_COLUMNS = ("document_id", "source_measure_key", "to_measure_key", "reviewed_by", "rationale")
 
 _MATCHING_SQL = """
@@ -74,6 +83,64 @@ left join lateral (
 ) as candidate on true
 where coalesce(k.automatic_match_method, '') in ('approximate_label', 'ambiguous', 'unmatched')
 order by k.document_id, k.match_method, k.match_score desc nulls last, k.source_measure_key
+"""
+
+_DIRECTIONS_TO_REVIEW_SQL = """
+with labels as (
+    select measure_key, measure_label, unit_raw,
+        string_agg(distinct cast(vintage_year as varchar), '/' order by cast(vintage_year as varchar)) as vintages
+    from intermediate.int_indicator_cells_crosswalked
+    where measure_key is not null
+    group by all
+),
+labels_per_measure as (
+    select measure_key,
+        string_agg(measure_label || ' [' || vintages || ']', ' | ' order by vintages) as labels_across_vintages,
+        string_agg(distinct unit_raw, ' | ') as units_raw
+    from labels
+    group by measure_key
+),
+verdicts as (
+    select measure_key,
+        count(*) filter (where target_value is not null and realisation_value is not null) as settleable_years,
+        string_agg(year || ': ' || official_verdict_raw, '; ' order by year)
+            filter (where official_verdict_raw is not null) as official_verdicts_evidence_only
+    from marts.fct_target_attainment
+    group by measure_key
+)
+select
+    d.measure_key,
+    '' as direction,
+    '' as tolerance_abs,
+    coalesce(m.indicator_code, '') || ' ' || coalesce(m.measure_label, '') as measure_label_hint,
+    '' as reason,
+    'pending' as status,
+    coalesce(v.settleable_years, 0) as settleable_years,
+    m.indicator_label,
+    l.labels_across_vintages,
+    m.unit_raw,
+    m.unit_family,
+    l.units_raw,
+    coalesce(e.n_lower_bounds, 0) as n_lower_bounds,
+    coalesce(e.n_upper_bounds, 0) as n_upper_bounds,
+    d.n_target_steps_up,
+    d.n_target_steps_down,
+    coalesce(e.n_steps_flat, 0) as n_target_steps_flat,
+    d.sibling_directions,
+    d.is_label_split,
+    d.label_rule_ids,
+    d.indicator_rule_ids,
+    d.direction as current_direction,
+    d.direction_source as current_direction_source,
+    d.direction_confidence as current_direction_confidence,
+    v.official_verdicts_evidence_only
+from intermediate.int_measure_directions_assigned as d
+inner join intermediate.int_measures_described as m on d.measure_key = m.measure_key
+left join intermediate.int_measure_direction_evidence as e on d.measure_key = e.measure_key
+left join labels_per_measure as l on d.measure_key = l.measure_key
+left join verdicts as v on d.measure_key = v.measure_key
+where d.direction = 'unknown' or d.direction_confidence = 'low'
+order by settleable_years desc, d.measure_key
 """
 
 _VERDICTS_SQL = """
@@ -216,12 +283,17 @@ def history_review(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 def write_review_files(con: duckdb.DuckDBPyConnection, reports_dir: Path) -> dict[str, Path]:
-    """The stewards' review file of non-exact matches and the list of verdict disagreements."""
+    """The stewards' review files (non-exact matches, directions to decide) and the list of verdict
+    disagreements."""
     if not _has_history_models(con):
         return {}
     reports_dir.mkdir(parents=True, exist_ok=True)
     written = {}
-    for name, sql in ((REVIEW_FILE, _TO_REVIEW_SQL), (DISAGREEMENTS_FILE, _DISAGREEMENTS_SQL)):
+    for name, sql in (
+        (REVIEW_FILE, _TO_REVIEW_SQL),
+        (DISAGREEMENTS_FILE, _DISAGREEMENTS_SQL),
+        (DIRECTIONS_FILE, _DIRECTIONS_TO_REVIEW_SQL),
+    ):
         cursor = con.execute(sql)
         path = reports_dir / name
         with path.open("w", encoding="utf-8", newline="") as f:

@@ -31,6 +31,7 @@ directions as (
         measure_key,
         direction,
         direction_source,
+        direction_confidence,
         direction_rule_id,
         tolerance_abs,
         tolerance_relative
@@ -56,6 +57,7 @@ final as (
         measures.unit_family,
         directions.direction,
         directions.direction_source,
+        directions.direction_confidence,
         directions.direction_rule_id,
         directions.tolerance_abs,
         directions.tolerance_relative,
@@ -86,6 +88,7 @@ select
     unit_family,
     direction,
     direction_source,
+    direction_confidence,
     direction_rule_id,
     tolerance_abs,
     tolerance_relative,

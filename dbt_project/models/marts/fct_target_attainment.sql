@@ -66,6 +66,7 @@ directions as (
         measure_key,
         direction,
         direction_source,
+        direction_confidence,
         tolerance_abs,
         tolerance_relative
     from {{ ref('int_measure_directions_assigned') }}
@@ -146,6 +147,7 @@ classified as (
         measure_years.*,
         coalesce(directions.direction, 'unknown') as direction,
         coalesce(directions.direction_source, 'none') as direction_source,
+        coalesce(directions.direction_confidence, 'low') as direction_confidence,
         directions.tolerance_abs,
         coalesce(directions.tolerance_relative, 0.05) as tolerance_relative,
         {{ target_class('measure_years.target') }} as target_class,
@@ -338,6 +340,7 @@ final as (
         ) as is_realisation_revised,
         judged.direction,
         judged.direction_source,
+        judged.direction_confidence,
         judged.tolerance_applied,
         judged.attainment_rule,
         judged.attainment_status,
