@@ -12,7 +12,13 @@ also writes two files next to the summary:
   unmatched), in the columns of `dbt_project/seeds/ref_measure_match_override.csv` plus context: a
   steward copies a row there, sets `to_measure_key` (or leaves it empty to keep the row's own
   key), and the next run obeys;
-- `verdict-disagreements.csv`: every measure-year where our verdict and the official one differ.
+- `verdict-disagreements.csv`: every measure-year where our verdict and the official one differ;
+- `measure-splits.csv`: every key split into versions (a sub-indicator id reused for another
+  measure) and every split stewards joined, in the columns of
+  `dbt_project/seeds/ref_measure_version_override.csv` plus the evidence (labels and units before
+  and after, the label score) and a `status`: a steward copies a row there with `action` `join` to
+  keep one measure (or `split` to force one where the rules do not), writes the `reason`, and the
+  next run obeys.
 
 The official verdict is only compared here; nothing in this module feeds the warehouse.
 """
@@ -29,6 +35,7 @@ from orchestration.lib.vocabularies import ASSESSED_OFFICIAL_LABELS, ASSESSED_VE
 ASSESSED, OFFICIAL_ASSESSED = ASSESSED_VERDICTS, ASSESSED_OFFICIAL_LABELS
 REVIEW_FILE = "measure-matches-to-review.csv"
 DISAGREEMENTS_FILE = "verdict-disagreements.csv"
+SPLITS_FILE = "measure-splits.csv"
 OVERRIDE_COLUMNS = ("document_id", "source_measure_key", "to_measure_key", "reviewed_by", "rationale")
 
 _MATCHING_SQL = """
@@ -74,6 +81,36 @@ left join lateral (
 ) as candidate on true
 where coalesce(k.automatic_match_method, '') in ('approximate_label', 'ambiguous', 'unmatched')
 order by k.document_id, k.match_method, k.match_score desc nulls last, k.source_measure_key
+"""
+
+# One row per key and document where a version starts, or would start but for a steward's `join`.
+_SPLITS_SQL = """
+select distinct
+    k.base_measure_key as measure_key,
+    k.vintage_year,
+    coalesce(k.version_override_action, 'split') as action,
+    coalesce(o.reason, '') as reason,
+    case when k.version_start_reason is not null then k.measure_key end as new_measure_key,
+    k.version_previous_document_id as previous_document_id,
+    k.document_id,
+    k.version_previous_label as label_before,
+    k.version_previous_unit_raw as unit_before,
+    k.version_previous_unit_family as unit_family_before,
+    k.version_label as label_after,
+    k.version_unit_raw as unit_after,
+    k.version_unit_family as unit_family_after,
+    k.version_label_score as label_score,
+    k.version_automatic_reason as automatic_reason,
+    case k.version_override_action
+        when 'join' then 'joined_by_steward'
+        when 'split' then 'split_by_steward'
+        else 'to_review'
+    end as status
+from intermediate.int_measure_keys as k
+left join reference.ref_measure_version_override as o
+    on k.version_override_action is not null and k.base_measure_key = o.measure_key and k.vintage_year = o.vintage_year
+where k.version_automatic_reason is not null or k.version_override_action is not null
+order by measure_key, k.vintage_year, k.document_id
 """
 
 _VERDICTS_SQL = """
@@ -216,12 +253,16 @@ def history_review(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 def write_review_files(con: duckdb.DuckDBPyConnection, reports_dir: Path) -> dict[str, Path]:
-    """The stewards' review file of non-exact matches and the list of verdict disagreements."""
+    """The stewards' review files (non-exact matches, measure splits) and the list of verdict disagreements."""
     if not _has_history_models(con):
         return {}
     reports_dir.mkdir(parents=True, exist_ok=True)
     written = {}
-    for name, sql in ((REVIEW_FILE, _TO_REVIEW_SQL), (DISAGREEMENTS_FILE, _DISAGREEMENTS_SQL)):
+    for name, sql in (
+        (REVIEW_FILE, _TO_REVIEW_SQL),
+        (DISAGREEMENTS_FILE, _DISAGREEMENTS_SQL),
+        (SPLITS_FILE, _SPLITS_SQL),
+    ):
         cursor = con.execute(sql)
         path = reports_dir / name
         with path.open("w", encoding="utf-8", newline="") as f:
