@@ -387,12 +387,12 @@ sequenced as (
             partition by appearances.base_measure_key
             order by appearances.vintage_year asc, appearances.document_id asc
             rows between unbounded preceding and 1 preceding
-        ) as previous_unit_family,
+        ) as printed_previous_unit_family,
         first_value(appearances.unit_family ignore nulls) over (
             partition by appearances.base_measure_key
             order by appearances.vintage_year asc, appearances.document_id asc
             rows between 1 following and unbounded following
-        ) as next_unit_family,
+        ) as printed_next_unit_family,
         -- a steward's row names a vintage: it applies to the key's first document of that vintage
         row_number() over (
             partition by appearances.base_measure_key, appearances.vintage_year
@@ -406,22 +406,52 @@ sequenced as (
 
 ),
 
-steps as (
+slips_removed as (
 
+    -- a family that one document prints between two that agree (A -> B -> A) is a printing slip:
+    -- no evidence, neither into that document nor out of it
     select
         sequenced.*,
         case
-            when sequenced.previous_label_key is null then null
-            when sequenced.label_key = sequenced.previous_label_key then 1.0
+            when
+                sequenced.unit_family <> sequenced.printed_previous_unit_family
+                and sequenced.printed_next_unit_family = sequenced.printed_previous_unit_family
+                then null
+            else sequenced.unit_family
+        end as kept_unit_family
+    from sequenced
+
+),
+
+families as (
+
+    select
+        slips_removed.*,
+        last_value(slips_removed.kept_unit_family ignore nulls) over (
+            partition by slips_removed.base_measure_key
+            order by slips_removed.vintage_year asc, slips_removed.document_id asc
+            rows between unbounded preceding and 1 preceding
+        ) as previous_unit_family
+    from slips_removed
+
+),
+
+steps as (
+
+    select
+        families.*,
+        case
+            when families.previous_label_key is null then null
+            when families.label_key = families.previous_label_key then 1.0
             else round(
-                    0.5 * len(list_intersect(sequenced.words, sequenced.previous_words))
-                    / len(list_distinct(list_concat(sequenced.words, sequenced.previous_words)))
-                    + 0.5 * len(list_intersect(sequenced.words, sequenced.previous_words))
-                    / least(len(sequenced.words), len(sequenced.previous_words)),
+                    0.5 * len(list_intersect(families.words, families.previous_words))
+                    / len(list_distinct(list_concat(families.words, families.previous_words)))
+                    + 0.5 * len(list_intersect(families.words, families.previous_words))
+                    / least(len(families.words), len(families.previous_words)),
                     4
                 )
         end as label_score
-    from sequenced
+    from families
 
 ),
 
@@ -431,10 +461,7 @@ decided as (
         steps.*,
         case
             when steps.previous_document_id is null then null
-            when
-                steps.unit_family <> steps.previous_unit_family
-                and coalesce(steps.next_unit_family <> steps.previous_unit_family, true)
-                then 'unit_change'
+            when steps.kept_unit_family <> steps.previous_unit_family then 'unit_change'
             when steps.label_score < 0.34 then 'label_change'
         end as automatic_reason,
         version_overrides.action as override_action
