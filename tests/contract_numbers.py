@@ -66,3 +66,8 @@ MART_TABLES = (
     "rpt_scorecard_programme",
     "rpt_scorecard_year",
 )
+# dim_measure: one row per measure version; a key reused for another measure is split
+# (int_measure_keys), the later versions counted by why they start.
+MEASURE_KEYS_BEFORE_VERSIONING = 4_575
+MEASURE_VERSIONS_BY_REASON = {"label_change": 128, "unit_change": 92}
+DIM_MEASURE_ROWS = MEASURE_KEYS_BEFORE_VERSIONING + sum(MEASURE_VERSIONS_BY_REASON.values())

@@ -60,6 +60,7 @@ ASSETS = {
     "reference/ref_indicator_crosswalk": ("warehouse", ("dbt", "duckdb")),
     "reference/ref_measure_direction": ("warehouse", ("dbt", "duckdb")),
     "reference/ref_measure_match_override": ("warehouse", ("dbt", "duckdb")),
+    "reference/ref_measure_version_override": ("warehouse", ("dbt", "duckdb")),
     "reference/ref_official_verdict": ("warehouse", ("dbt", "duckdb")),
     "reference/ref_unit": ("warehouse", ("dbt", "duckdb")),
     "reference/ref_unit_family": ("warehouse", ("dbt", "duckdb")),

@@ -20,6 +20,12 @@ also writes two files next to the summary:
   of its siblings, what decides it now. Ranked by how many measure-years with a usable target and
   realisation a decision would settle. `official_verdicts_evidence_only` shows the RAP's
   verdicts for the steward's eyes: never a reason to write in the seed.
+- `measure-splits.csv`: every key split into versions (a sub-indicator id reused for another
+  measure) and every split stewards joined, in the columns of
+  `dbt_project/seeds/ref_measure_version_override.csv` plus the evidence (labels and units before
+  and after, the label score) and a `status`: a steward copies a row there with `action` `join` to
+  keep one measure (or `split` to force one where the rules do not), writes the `reason`, and the
+  next run obeys.
 
 The official verdict is only compared here; nothing in this module feeds the warehouse.
 """
@@ -38,6 +44,7 @@ REVIEW_FILE = "measure-matches-to-review.csv"
 DISAGREEMENTS_FILE = "verdict-disagreements.csv"
 DIRECTIONS_FILE = "directions-to-review.csv"
 DIRECTION_COLUMNS = ("measure_key", "direction", "tolerance_abs", "measure_label_hint", "reason")
+SPLITS_FILE = "measure-splits.csv"
 OVERRIDE_COLUMNS = ("document_id", "source_measure_key", "to_measure_key", "reviewed_by", "rationale")
 
 _MATCHING_SQL = """
@@ -141,6 +148,36 @@ left join labels_per_measure as l on d.measure_key = l.measure_key
 left join verdicts as v on d.measure_key = v.measure_key
 where d.direction = 'unknown' or d.direction_confidence = 'low'
 order by settleable_years desc, d.measure_key
+"""
+
+# One row per key and document where a version starts, or would start but for a steward's `join`.
+_SPLITS_SQL = """
+select distinct
+    k.base_measure_key as measure_key,
+    k.vintage_year,
+    coalesce(k.version_override_action, 'split') as action,
+    coalesce(o.reason, '') as reason,
+    case when k.version_start_reason is not null then k.measure_key end as new_measure_key,
+    k.version_previous_document_id as previous_document_id,
+    k.document_id,
+    k.version_previous_label as label_before,
+    k.version_previous_unit_raw as unit_before,
+    k.version_previous_unit_family as unit_family_before,
+    k.version_label as label_after,
+    k.version_unit_raw as unit_after,
+    k.version_unit_family as unit_family_after,
+    k.version_label_score as label_score,
+    k.version_automatic_reason as automatic_reason,
+    case k.version_override_action
+        when 'join' then 'joined_by_steward'
+        when 'split' then 'split_by_steward'
+        else 'to_review'
+    end as status
+from intermediate.int_measure_keys as k
+left join reference.ref_measure_version_override as o
+    on k.version_override_action is not null and k.base_measure_key = o.measure_key and k.vintage_year = o.vintage_year
+where k.version_automatic_reason is not null or k.version_override_action is not null
+order by measure_key, k.vintage_year, k.document_id
 """
 
 _VERDICTS_SQL = """
@@ -283,8 +320,8 @@ def history_review(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 def write_review_files(con: duckdb.DuckDBPyConnection, reports_dir: Path) -> dict[str, Path]:
-    """The stewards' review files (non-exact matches, directions to decide) and the list of verdict
-    disagreements."""
+    """The stewards' review files (non-exact matches, directions to decide, measure splits) and the
+    list of verdict disagreements."""
     if not _has_history_models(con):
         return {}
     reports_dir.mkdir(parents=True, exist_ok=True)
@@ -293,6 +330,7 @@ def write_review_files(con: duckdb.DuckDBPyConnection, reports_dir: Path) -> dic
         (REVIEW_FILE, _TO_REVIEW_SQL),
         (DISAGREEMENTS_FILE, _DISAGREEMENTS_SQL),
         (DIRECTIONS_FILE, _DIRECTIONS_TO_REVIEW_SQL),
+        (SPLITS_FILE, _SPLITS_SQL),
     ):
         cursor = con.execute(sql)
         path = reports_dir / name

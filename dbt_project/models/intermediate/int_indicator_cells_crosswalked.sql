@@ -32,8 +32,12 @@ keyed as (
         cells.record_number,
         cells.column_position,
         measure_keys.measure_key,
+        measure_keys.base_measure_key,
+        measure_keys.version_number,
+        measure_keys.version_reason,
         cells.source_measure_key,
-        measure_keys.measure_key <> cells.source_measure_key as is_crosswalked,
+        -- mapped to another key (a version of its own key, '3538@2025', is not a crosswalk)
+        measure_keys.base_measure_key <> cells.source_measure_key as is_crosswalked,
         measure_keys.match_method,
         documents.document_type,
         documents.vintage_year,

@@ -42,6 +42,18 @@ overrides as (
 
 ),
 
+units as (
+
+    select * from {{ ref('ref_unit') }}
+
+),
+
+version_overrides as (
+
+    select * from {{ ref('ref_measure_version_override') }}
+
+),
+
 source_rows as (
 
     -- one row per document and natural key (a mission row repeating a programme row folds in)
@@ -55,6 +67,7 @@ source_rows as (
         cells.measure_position,
         cells.measure_label,
         cells.unit_raw,
+        cells.unit_key,
         {{ normalised_label('cells.measure_label') }} as label_key,
         {{ normalised_unit('cells.unit_raw') }} as unit_norm,
         cells.source_file,
@@ -272,7 +285,7 @@ automatic as (
 
 ),
 
-final as (
+matched as (
 
     select
         source_rows.document_id,
@@ -317,6 +330,258 @@ final as (
         on
             source_rows.document_id = automatic.document_id
             and source_rows.source_measure_key = automatic.source_measure_key
+
+),
+
+-- One key, one measure: a sub-indicator id is sometimes reused for another measure (3538, a
+-- vehicle availability rate in the RAP 2012-2017, is a delay in PLF 2025). Between two consecutive
+-- documents in which a key appears (by vintage, then document), the key starts a new version when
+--   unit_change  : the unit family changes (units that say nothing, 'sans unité' or none printed,
+--                  are no evidence; a one-document flip that the next document undoes, A -> B -> A,
+--                  is a printing slip, not a new measure);
+--   label_change : the labels score below 0.34 (the word-set score of the matching above: mean of
+--                  Jaccard and containment; a rewording scores 0.34-0.5, another measure under 0.34);
+--   steward_split: ref_measure_version_override says so ('split'); a 'join' row cancels a split.
+-- The first version keeps the key; a later one is '<key>@<its first vintage year>'.
+appearances as (
+
+    -- one row per key and document it appears in, the row that speaks for it: its id row, then the
+    -- row of its own key, then the first line
+    select
+        matched.measure_key as base_measure_key,
+        matched.document_id,
+        matched.vintage_year,
+        matched.measure_label,
+        matched.unit_raw,
+        source_rows.label_key,
+        case when units.unit not in ('none', 'unspecified', 'gap') then units.unit_family end as unit_family
+    from matched
+    inner join source_rows
+        on
+            matched.document_id = source_rows.document_id
+            and matched.source_measure_key = source_rows.source_measure_key
+    left join units
+        on source_rows.unit_key is not distinct from units.unit_raw
+    qualify row_number() over (
+            partition by matched.measure_key, matched.document_id
+            order by
+                matched.sub_indicator_id is not null desc,
+                matched.source_measure_key = matched.measure_key desc,
+                matched.source_line asc,
+                matched.source_measure_key asc
+        ) = 1
+
+),
+
+sequenced as (
+
+    select
+        appearances.*,
+        list_distinct(string_split(appearances.label_key, ' ')) as words,
+        lag(appearances.document_id) over by_vintage as previous_document_id,
+        lag(appearances.measure_label) over by_vintage as previous_label,
+        lag(appearances.unit_raw) over by_vintage as previous_unit_raw,
+        lag(appearances.label_key) over by_vintage as previous_label_key,
+        lag(list_distinct(string_split(appearances.label_key, ' '))) over by_vintage as previous_words,
+        last_value(appearances.unit_family ignore nulls) over (
+            partition by appearances.base_measure_key
+            order by appearances.vintage_year asc, appearances.document_id asc
+            rows between unbounded preceding and 1 preceding
+        ) as printed_previous_unit_family,
+        first_value(appearances.unit_family ignore nulls) over (
+            partition by appearances.base_measure_key
+            order by appearances.vintage_year asc, appearances.document_id asc
+            rows between 1 following and unbounded following
+        ) as printed_next_unit_family,
+        -- a steward's row names a vintage: it applies to the key's first document of that vintage
+        row_number() over (
+            partition by appearances.base_measure_key, appearances.vintage_year
+            order by appearances.document_id asc
+        ) as rank_in_vintage
+    from appearances
+    window by_vintage as (
+        partition by appearances.base_measure_key
+        order by appearances.vintage_year asc, appearances.document_id asc
+    )
+
+),
+
+slips_removed as (
+
+    -- a family that one document prints between two that agree (A -> B -> A) is a printing slip:
+    -- no evidence, neither into that document nor out of it
+    select
+        sequenced.*,
+        case
+            when
+                sequenced.unit_family <> sequenced.printed_previous_unit_family
+                and sequenced.printed_next_unit_family = sequenced.printed_previous_unit_family
+                then null
+            else sequenced.unit_family
+        end as kept_unit_family
+    from sequenced
+
+),
+
+families as (
+
+    select
+        slips_removed.*,
+        last_value(slips_removed.kept_unit_family ignore nulls) over (
+            partition by slips_removed.base_measure_key
+            order by slips_removed.vintage_year asc, slips_removed.document_id asc
+            rows between unbounded preceding and 1 preceding
+        ) as previous_unit_family
+    from slips_removed
+
+),
+
+steps as (
+
+    select
+        families.*,
+        case
+            when families.previous_label_key is null then null
+            when families.label_key = families.previous_label_key then 1.0
+            else round(
+                    0.5 * len(list_intersect(families.words, families.previous_words))
+                    / len(list_distinct(list_concat(families.words, families.previous_words)))
+                    + 0.5 * len(list_intersect(families.words, families.previous_words))
+                    / least(len(families.words), len(families.previous_words)),
+                    4
+                )
+        end as label_score
+    from families
+
+),
+
+decided as (
+
+    select
+        steps.*,
+        case
+            when steps.previous_document_id is null then null
+            when steps.kept_unit_family <> steps.previous_unit_family then 'unit_change'
+            when steps.label_score < 0.34 then 'label_change'
+        end as automatic_reason,
+        version_overrides.action as override_action
+    from steps
+    left join version_overrides
+        on
+            steps.base_measure_key = version_overrides.measure_key
+            and steps.vintage_year = version_overrides.vintage_year
+            and steps.rank_in_vintage = 1
+            and steps.previous_document_id is not null
+
+),
+
+started as (
+
+    select
+        decided.*,
+        case
+            when decided.override_action = 'join' then null
+            when decided.override_action = 'split' then 'steward_split'
+            else decided.automatic_reason
+        end as start_reason
+    from decided
+
+),
+
+numbered as (
+
+    select
+        started.*,
+        cast(1 + count(started.start_reason) over (
+            partition by started.base_measure_key
+            order by started.vintage_year asc, started.document_id asc
+            rows between unbounded preceding and current row
+        ) as integer) as version_number
+    from started
+
+),
+
+versions as (
+
+    select
+        numbered.*,
+        min(numbered.vintage_year) over (
+            partition by numbered.base_measure_key, numbered.version_number
+        ) as version_first_vintage_year,
+        max(numbered.start_reason) over (
+            partition by numbered.base_measure_key, numbered.version_number
+        ) as version_reason
+    from numbered
+
+),
+
+version_keys as (
+
+    select
+        versions.*,
+        case
+            when versions.version_number = 1 then versions.base_measure_key
+            else
+                versions.base_measure_key || '@' || versions.version_first_vintage_year
+                -- two versions starting in one vintage year (two of its documents): the second is '-2'
+                || case
+                    when dense_rank() over (
+                            partition by versions.base_measure_key, versions.version_first_vintage_year
+                            order by versions.version_number
+                        ) > 1
+                        then '-' || dense_rank() over (
+                                partition by versions.base_measure_key, versions.version_first_vintage_year
+                                order by versions.version_number
+                            )
+                    else ''
+                end
+        end as versioned_key
+    from versions
+
+),
+
+final as (
+
+    select
+        matched.document_id,
+        matched.source_measure_key,
+        matched.vintage_year,
+        matched.sub_indicator_id,
+        matched.programme_code,
+        matched.indicator_number,
+        matched.measure_label,
+        matched.unit_raw,
+        matched.source_file,
+        matched.source_line,
+        version_keys.versioned_key as measure_key,
+        matched.measure_key as base_measure_key,
+        version_keys.version_number,
+        version_keys.version_first_vintage_year,
+        version_keys.version_reason,
+        matched.match_method,
+        matched.automatic_match_method,
+        matched.match_score,
+        matched.matched_document_id,
+        matched.best_candidate_key,
+        matched.n_candidate_ids,
+        matched.ambiguity_reason,
+        -- the evidence of the key's step into this document, for the review file
+        version_keys.previous_document_id as version_previous_document_id,
+        version_keys.previous_label as version_previous_label,
+        version_keys.previous_unit_raw as version_previous_unit_raw,
+        version_keys.previous_unit_family as version_previous_unit_family,
+        version_keys.measure_label as version_label,
+        version_keys.unit_raw as version_unit_raw,
+        version_keys.unit_family as version_unit_family,
+        version_keys.label_score as version_label_score,
+        version_keys.automatic_reason as version_automatic_reason,
+        version_keys.override_action as version_override_action,
+        version_keys.start_reason as version_start_reason
+    from matched
+    inner join version_keys
+        on
+            matched.measure_key = version_keys.base_measure_key
+            and matched.document_id = version_keys.document_id
 
 )
 

@@ -19,6 +19,9 @@ preferred as (
 
     select
         measure_key,
+        base_measure_key,
+        version_number,
+        version_reason,
         sub_indicator_id,
         indicator_code,
         indicator_number,
@@ -75,6 +78,9 @@ final as (
 
     select
         preferred.measure_key,
+        preferred.base_measure_key,
+        preferred.version_number,
+        preferred.version_reason,
         preferred.sub_indicator_id,
         preferred.indicator_code,
         preferred.indicator_number,

@@ -4,6 +4,9 @@ measures as (
 
     select
         measure_key,
+        base_measure_key,
+        version_number,
+        version_reason,
         sub_indicator_id,
         indicator_code,
         objective_code,
@@ -43,6 +46,9 @@ final as (
 
     select
         measures.measure_key,
+        measures.base_measure_key,
+        measures.version_number,
+        measures.version_reason,
         measures.sub_indicator_id,
         measures.indicator_code,
         measures.objective_code,
@@ -74,6 +80,9 @@ final as (
 
 select
     measure_key,
+    base_measure_key,
+    version_number,
+    version_reason,
     sub_indicator_id,
     indicator_code,
     objective_code,
