@@ -391,42 +391,61 @@ def test_truncated_mid_table(tmp_path: Path) -> None:
     assert "has 3 cells for 6 year columns at end of file (line 55)" in err.message
 
 
-def test_table_cut_short_by_next_indicator(tmp_path: Path) -> None:
-    err = parse_error(
-        tmp_path, without_lines(*range(57, 91)).encode()
-    )  # 1.1 loses 3 cells and its methodology
-    assert err.line == 57  # the INDICATEUR line of 1.2, moved up
-    assert "table cut short" in err.message
-    assert "has 3 cells for 6 year columns at 'INDICATEUR' (line 57)" in err.message
+def values(doc: ParsedDocument) -> list[tuple[str, int, int, str]]:
+    """The cells without their lines (for copies with lines removed)."""
+    return [(c.indicator_code, c.measure_position, c.column_position, c.value_raw) for c in doc.cells]
 
 
-def test_missing_cell_last_measure(tmp_path: Path) -> None:
-    err = parse_error(tmp_path, without_lines(55).encode())  # the 2023 cell of indicator 1.1
-    assert err.line == 47  # the measure label
-    assert "missing cell" in err.message
-    assert "has 5 cells for 6 year columns" in err.message
-    assert (
-        "table of indicator 1.1 at line 29: 7 non-blank lines after the year headers, not a multiple of 8"
-        in (err.message)
-    )
+def without_measures(doc: ParsedDocument, *held: tuple[str, int]) -> list[tuple[str, int, int, str]]:
+    return [v for v in values(doc) if v[:2] not in held]
 
 
-def test_missing_cell_first_of_two_measures(tmp_path: Path) -> None:
-    err = parse_error(tmp_path, without_lines(258).encode())  # the 2024 cell of 2.1's first measure
-    assert err.line == 263  # the next measure's label, taken as the 6th cell (moved up one line)
-    assert "missing cell" in err.message
-    assert "has 5 cells for 6 year columns" in err.message
-    assert "looks like the next measure's label" in err.message
-    assert "table of indicator 2.1 at line 230: 15 non-blank lines" in err.message
+def test_table_cut_short_by_next_indicator(tmp_path: Path, doc: ParsedDocument) -> None:
+    # 1.1 loses 3 cells and its methodology: its measure is held, the other indicators land
+    parsed = parse_text(tmp_path, without_lines(*range(57, 91)))
+    (held,) = parsed.skipped
+    assert (held.source_line, held.programme_code, held.record_number) == (47, "P352", None)
+    assert held.reason.startswith("measure 1 of indicator P352-1-1 held (lines 47-55): missing cell:")
+    assert "has 3 cells for 6 year columns before 'INDICATEUR' (line 57)" in held.reason
+    assert values(parsed) == without_measures(doc, ("P352-1-1", 1))
 
 
-def test_missing_and_extra_cell_compensating(tmp_path: Path) -> None:
+def test_missing_cell_last_measure(tmp_path: Path, doc: ParsedDocument) -> None:
+    parsed = parse_text(tmp_path, without_lines(55))  # the 2023 cell of indicator 1.1
+    (held,) = parsed.skipped
+    assert held.source_line == 47  # the measure label
+    assert "missing cell" in held.reason
+    assert "has 5 cells for 6 year columns before 'Précisions méthodologiques' (line 64)" in held.reason
+    assert "(table of indicator 1.1 at line 29)" in held.reason
+    assert values(parsed) == without_measures(doc, ("P352-1-1", 1))
+    # the methodology after the held measure is read, one line up
+    assert [(m.indicator_code, m.section, m.text, m.source_line_start + 1) for m in parsed.methodology] == [
+        (m.indicator_code, m.section, m.text, m.source_line_start) for m in doc.methodology
+    ]
+
+
+def test_missing_cell_first_of_two_measures(tmp_path: Path, doc: ParsedDocument) -> None:
+    # the 2024 cell of 2.1's first measure: the next measure's label would be its 6th cell
+    parsed = parse_text(tmp_path, without_lines(258))
+    (held,) = parsed.skipped
+    assert held.source_line == 248
+    assert held.reason.startswith("measure 1 of indicator P352-2-1 held (lines 248-261): missing cell:")
+    assert "has 5 cells for 6 year columns: line 263" in held.reason
+    assert "looks like the next measure's label" in held.reason
+    # the second measure of the same table lands, at its own position
+    assert values(parsed) == without_measures(doc, ("P352-2-1", 1))
+    assert cell(parsed, "2.1", 2, 2026).source_line == 277
+
+
+def test_missing_and_extra_cell_compensating(tmp_path: Path, doc: ParsedDocument) -> None:
     lines = list(LINES)
     del lines[257]  # 2.1 first measure loses its 2024 cell…
-    lines.insert(266, "77")  # …and the second measure gains one: the count is a multiple again
-    err = parse_error(tmp_path, "\n".join(lines).encode())
-    assert "expected a measure label" in err.message
-    assert "a cell is probably missing or extra" in err.message
+    lines.insert(266, "77")  # …and the second measure gains one: neither reads, both are held
+    parsed = parse_text(tmp_path, "\n".join(lines))
+    (held,) = parsed.skipped
+    assert held.source_line == 248
+    assert held.reason.startswith("measure 1 of indicator P352-2-1 held (lines 248-278): missing cell:")
+    assert values(parsed) == without_measures(doc, ("P352-2-1", 1), ("P352-2-1", 2))
 
 
 def test_empty_file(tmp_path: Path) -> None:
@@ -872,32 +891,38 @@ def test_rap_qualifier_words_that_make_no_kind(tmp_path: Path) -> None:
     assert "unknown value kind in column header qualifier 'Prévision Réalisation'" in err.message
 
 
-def test_rap_blank_last_cell_missing_before_next_measure(tmp_path: Path) -> None:
-    err = parse_error(tmp_path, rap_with({211: None, 212: None}).encode())
-    assert err.line == 211  # the next measure's label, moved up: taken as the 6th cell
-    assert 'missing cell: measure "Ratio SUN / Poste de travail" (line 197) has 5 cells' in err.message
-    assert "looks like the next measure's label" in err.message
-    assert "table of indicator 2.1 at line 174: 15 non-blank lines after the year headers" in err.message
-
-
-def test_rap_missing_cell_not_shifted_into_the_blank_one(tmp_path: Path) -> None:
-    # the 2019 forecast of 2.1's first measure is gone, its blank last cell stays: no shift
-    err = parse_error(tmp_path, rap_with({205: None, 206: None}).encode())
-    assert err.line == 211
-    assert 'missing cell: measure "Ratio SUN / Poste de travail" (line 197) has 4 cells' in err.message
-    assert "looks like the next measure's label" in err.message
-
-
-def test_rap_last_measure_missing_its_blank_cell(tmp_path: Path) -> None:
-    # the padding line after the table is never a cell: 1.1's last measure is one cell short
-    err = parse_error(tmp_path, rap_with({88: None, 89: None}).encode())
-    assert err.line == 74
-    assert (
-        'missing cell: measure "Délai moyen de publication des textes d’application des lois promulguées'
-        " dans l’année\" (line 74) has 5 cells for 6 year columns before 'Précisions méthodologiques'"
-        " (line 90)" in err.message
+def test_rap_blank_last_cell_missing_before_next_measure(tmp_path: Path, rap: ParsedDocument) -> None:
+    parsed = parse_text(tmp_path, rap_with({211: None, 212: None}))
+    (held,) = parsed.skipped
+    assert (held.source_line, held.programme_code) == (197, "P129")
+    assert 'missing cell: measure "Ratio SUN / Poste de travail" (line 197) has 5 cells' in held.reason
+    assert "line 211 'Coût de l’entretien courant au m² de surface utile brute' looks like the next" in (
+        held.reason
     )
-    assert "table of indicator 1.1 at line 35: 15 non-blank lines after the year headers" in err.message
+    assert values(parsed) == without_measures(rap, ("P129-2-1", 1))
+
+
+def test_rap_missing_cell_not_shifted_into_the_blank_one(tmp_path: Path, rap: ParsedDocument) -> None:
+    # the 2019 forecast of 2.1's first measure is gone, its blank last cell stays: no shift
+    parsed = parse_text(tmp_path, rap_with({205: None, 206: None}))
+    (held,) = parsed.skipped
+    assert held.source_line == 197
+    assert 'missing cell: measure "Ratio SUN / Poste de travail" (line 197) has 4 cells' in held.reason
+    assert values(parsed) == without_measures(rap, ("P129-2-1", 1))
+
+
+def test_rap_last_measure_missing_its_blank_cell(tmp_path: Path, rap: ParsedDocument) -> None:
+    # the padding line after the table is never a cell: 1.1's last measure is one cell short
+    parsed = parse_text(tmp_path, rap_with({88: None, 89: None}))
+    (held,) = parsed.skipped
+    assert held.source_line == 74
+    assert held.reason == (
+        'measure 2 of indicator P129-1-1 held (lines 74-86): missing cell: measure "Délai moyen de'
+        ' publication des textes d’application des lois promulguées dans l’année" (line 74) has 5 cells'
+        " for 6 year columns before 'Précisions méthodologiques' (line 90) (table of indicator 1.1 at"
+        " line 35)"
+    )
+    assert values(parsed) == without_measures(rap, ("P129-1-1", 2))
 
 
 def test_keyword_line_of_neither_layout(tmp_path: Path) -> None:
