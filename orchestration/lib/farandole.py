@@ -107,6 +107,7 @@ from orchestration.lib.farandole_format import (  # noqa: F401 (the format's nam
     PROGRAMME_VARIABLE,
     QUALIFIER_WORDS,
     SOURCE_FORMAT,
+    TECHNICAL_COMMENTS_HEADING,
     UNIT_HEADING,
     WHITESPACE,
     YEAR_VARIABLE,

@@ -164,9 +164,20 @@ class TableParsing:
         return cells, j
 
     def measure_problem(
-        self, k: int, cells: list[tuple[int, str]], end: int, ncol: int, where: str
+        self,
+        k: int,
+        cells: list[tuple[int, str]],
+        end: int,
+        ncol: int,
+        where: str,
+        thorough: bool = True,
     ) -> str | None:
-        """Why the measure at items[k] with `cells` cannot be read as one, None when it can."""
+        """Why the measure at items[k] with `cells` cannot be read as one, None when it can.
+
+        Not `thorough`: its label has a letter and it has its `ncol` cells. `thorough` (to find
+        the measures of a table that does not read whole): besides, its unit is not a number and
+        no cell looks like a measure label (a long text that a cell of a table that reads whole
+        may be)."""
         items = self.items
         label_line, label = items[k]
         if not _HAS_LETTER_RE.search(label):
@@ -174,14 +185,14 @@ class TableParsing:
                 f"expected a measure label at line {label_line}, found {_quote(label)}: a cell is"
                 f" probably missing or extra ({where})"
             )
-        if k + 1 < end:
+        if thorough and k + 1 < end:
             unit_line, unit = items[k + 1]
             if _NUMBER_RE.fullmatch(unit):
                 return (
                     f'measure "{label}" (line {label_line}): its unit at line {unit_line} is a number'
                     f" {_quote(unit)}: a cell is probably missing or extra ({where})"
                 )
-        for j, (cell_line, cell) in enumerate(cells):
+        for j, (cell_line, cell) in enumerate(cells if thorough else ()):
             if _looks_like_label(cell):
                 return (
                     f'missing cell: measure "{label}" (line {label_line}) has {j} cells for {ncol}'
@@ -199,11 +210,11 @@ class TableParsing:
             )
         return None
 
-    def reads_cleanly(self, k: int, end: int, ncol: int) -> bool:
+    def reads_cleanly(self, k: int, end: int, ncol: int, thorough: bool = True) -> bool:
         """Whether items[k:end] reads as whole measures, each one right."""
         while k < end:
             cells, j = self.read_measure(k, end, ncol)
-            if self.measure_problem(k, cells, end, ncol, "") is not None:
+            if self.measure_problem(k, cells, end, ncol, "", thorough) is not None:
                 return False
             k = j
         return True
@@ -213,7 +224,10 @@ class TableParsing:
     ) -> list[tuple[int, int, list[tuple[int, str]]]]:
         """Read the table body items[start:end] measure by measure: [(position, label index, cells)].
 
-        A measure that cannot be read (a cell missing or extra, a label that is a number) is held:
+        A table whose measures each have a label with a letter and their cells, to its last line,
+        reads whole. In one that does not, a measure that cannot be read (a cell missing or extra:
+        a label that is a number, a unit that is a number, a cell that looks like the next label,
+        too few cells) is held:
         a skipped record with its line and why, and reading resumes at the first line from which
         the rest of the body reads as whole measures (none: the rest of the table is held with it).
         A held stretch counts as one measure position. A table cut short by the end of the file is
@@ -235,10 +249,11 @@ class TableParsing:
             )
         out: list[tuple[int, int, list[tuple[int, str]]]] = []
         k, position = start, 0
+        whole = self.reads_cleanly(start, end, ncol, thorough=False)  # the table reads whole
         while k < end:
             position += 1
             cells, j = self.read_measure(k, end, ncol)
-            problem = self.measure_problem(k, cells, end, ncol, where)
+            problem = None if whole else self.measure_problem(k, cells, end, ncol, where)
             if problem is None:
                 out.append((position, k, cells))
                 k = j
