@@ -937,3 +937,178 @@ def test_numbered_objective_without_label(tmp_path: Path) -> None:
     assert "expected the label of objective 2 after 'OBJECTIF 2' (line 157), found 'INDICATEUR 2.1'" in (
         err.message
     )
+
+
+# -- RAP pages of 2019 on: 'Commentaires techniques', 'Pour information' rows, blank last cells ----
+
+from orchestration.lib.farandole_writer import (  # noqa: E402 (this section's own tools)
+    RAP_2019,
+    RAP_2021,
+    Column,
+    Document,
+    Indicator,
+    Measure,
+    Objective,
+    write_farandole,
+)
+
+RAP_2021_COLUMNS = [
+    Column(2019, "Réalisation"),
+    Column(2020, "Réalisation"),
+    Column(2021, "Prévision PAP 2021"),
+    Column(2021, "Prévision actualisée"),
+    Column(2021, "Réalisation"),
+    Column(2023, "Cible PAP 2021"),
+]
+RAP_2021_KINDS = [
+    "realisation",
+    "realisation",
+    "target_previous_pap",
+    "updated_forecast",
+    "realisation",
+    "target",
+]
+# the structures of FR_2021_PLR_BG_PGM_124_PERF and _159_PERF, figures illustrative
+RAP_2021_MEASURES = [
+    Measure(
+        "Ratio d'efficience de la gestion des ressources humaines",
+        "%",
+        ["3,96", "4,02", "3,68", "2,88", "3,12", "3,68"],
+    ),
+    Measure(
+        "Pour information : effectifs gérés",
+        "Nb",
+        ["17 971", "17 283", "Non déterminé", "13 294", "12 366", "Non déterminé"],
+    ),
+    Measure("Délai moyen de recrutement", "jours", ["52", "48", "45", "45", BLANK := "\xa0", BLANK]),
+]
+
+
+def rap_document(vintage: int, measures: list[Measure], columns: list[Column]) -> Document:
+    return Document(
+        vintage,
+        "124",
+        "Conduite et soutien des politiques sanitaires et sociales",
+        [
+            Objective(
+                "1",
+                "Faire de la Gestion des Ressources Humaines (GRH) un levier de performance",
+                [
+                    Indicator(
+                        "1.1",
+                        "Ratio d'efficience de la gestion des ressources humaines",
+                        columns,
+                        measures,
+                        "contribuable",
+                        methodology=["Source des données :", "Direction des ressources humaines (DRH)"],
+                    )
+                ],
+            )
+        ],
+    )
+
+
+def rows(doc: ParsedDocument) -> list[tuple[int, str, str, list[str]]]:
+    out: dict[int, tuple] = {}
+    for c in doc.cells:
+        out.setdefault(c.measure_position, (c.measure_position, c.measure_label, c.unit_raw, []))[3].append(
+            c.value_raw
+        )
+    return list(out.values())
+
+
+@pytest.mark.parametrize("layout", [RAP_2021, RAP_2019], ids=lambda layout: layout.name)
+def test_rap_page_written_reads_exact_cells(layout) -> None:
+    text = write_farandole(rap_document(2021, RAP_2021_MEASURES, RAP_2021_COLUMNS), layout)
+    assert "\nCommentaires techniques\n" in text
+    assert ("$@FwLOVariable(annee,2021)" if layout is RAP_2019 else "$@FwLOVariable(annee#2021)") in text
+    doc = read_farandole("written.txt", text.encode(), document_type="RAP")
+    assert (doc.vintage_year, doc.programme_code, doc.skipped) == (2021, "P124", [])
+    assert rows(doc) == [(k, m.label, m.unit, list(m.cells)) for k, m in enumerate(RAP_2021_MEASURES, 1)]
+    assert [c.column_header for c in doc.cells[:6]] == [
+        "2019 Réalisation",
+        "2020 Réalisation",
+        "2021 Prévision PAP 2021",
+        "2021 Prévision actualisée",
+        "2021 Réalisation",
+        "2023 Cible PAP 2021",
+    ]
+    assert [c.value_kind for c in doc.cells[:6]] == RAP_2021_KINDS
+    # the two blank last cells are cells, read 'empty'; the padding line after them is not
+    assert [parse_cell(c.value_raw).value_status for c in doc.cells[-2:]] == ["empty", "empty"]
+    # the prose after 'Commentaires techniques' is the methodology, not a measure
+    (m,) = doc.methodology
+    assert (m.section, m.heading, m.text) == (
+        "source_des_donnees",
+        "Source des données",
+        "Direction des ressources humaines (DRH)",
+    )
+
+
+def test_rap_page_written_broken_measure_held(tmp_path: Path) -> None:
+    # the last measure loses its 2020 realisation: with its two blank last cells and the table's
+    # padding it is one cell short; it is held, the measures before it land
+    text = write_farandole(rap_document(2021, RAP_2021_MEASURES, RAP_2021_COLUMNS), RAP_2021)
+    lines = text.split("\n")
+    (gone,) = [n for n, line in enumerate(lines) if line == "48"]
+    parsed = parse_text(tmp_path, "\n".join(lines[:gone] + lines[gone + 2 :]))
+    (held,) = parsed.skipped
+    assert held.source_line == lines.index("Délai moyen de recrutement") + 1
+    assert held.reason.startswith("measure 3 of indicator P124-1-1 held")
+    assert "has 3 cells for 6 year columns before 'Commentaires techniques'" in held.reason
+    assert rows(parsed) == [
+        (k, m.label, m.unit, list(m.cells)) for k, m in enumerate(RAP_2021_MEASURES[:2], 1)
+    ]
+
+
+# -- pages transcribed from real RAP pages (tests/fixtures/README.md) ---------------------------
+
+
+def test_real_rap_2021_p124_page_reads() -> None:
+    doc = read_farandole(FIXTURES / "rap_2021_p124_transcribed.txt", document_type="RAP")
+    assert (doc.vintage_year, doc.programme_code, doc.skipped) == (2021, "P124", [])
+    assert [
+        (c.source_line, c.measure_position, c.column_header, c.value_kind, c.value_raw) for c in doc.cells
+    ] == [
+        (61 + 2 * k, 1, h, kind, v)
+        for k, (h, kind, v) in enumerate(
+            zip(
+                [f"{c.year} {c.qualifier}" for c in RAP_2021_COLUMNS],
+                RAP_2021_KINDS,
+                ["3,96", "4,02", "3,68", "2,88", "3,12", "3,68"],
+                strict=True,
+            )
+        )
+    ] + [
+        (77 + 2 * k, 2, h, kind, v)
+        for k, (h, kind, v) in enumerate(
+            zip(
+                [f"{c.year} {c.qualifier}" for c in RAP_2021_COLUMNS],
+                RAP_2021_KINDS,
+                ["17 971", "17 283", "Non déterminé", "13 294", "12 366", "Non déterminé"],
+                strict=True,
+            )
+        )
+    ]
+    assert doc.cells[6].measure_label == "Pour information : effectifs gérés"
+    assert [(m.section, m.source_line_start) for m in doc.methodology] == [
+        ("source_des_donnees", 93),
+        ("mode_de_calcul", 97),
+    ]
+
+
+def test_real_rap_2019_p307_page_holds_its_short_measure() -> None:
+    path = FIXTURES / "rap_2019_p307_transcribed.txt"
+    doc = read_farandole(path, document_type="RAP")
+    assert (doc.vintage_year, doc.programme_code, doc.header["annee"]) == (2019, "P307", "2019")
+    assert [c.value_raw for c in doc.cells] == ["80,4", "81,8", "80", "80", "78,7", "80"]
+    assert {c.ref_programme for c in doc.cells} == {"(Indicateur Mission)"}
+    assert [c.value_kind for c in doc.cells] == RAP_KINDS
+    (held,) = doc.skipped
+    assert (held.source_line, held.programme_code) == (68, "P307")
+    assert held.reason == (
+        'measure 2 of indicator P307-1-1 held (lines 68-80): missing cell: measure "Taux de préfectures'
+        " ayant réalisé au moins 4 exercices dans l'année\" (line 68) has 5 cells for 6 year columns"
+        " before 'Commentaires techniques' (line 84) (table of indicator 1.1 at line 29)"
+    )
+    assert [m.section for m in doc.methodology] == ["source_des_donnees", "mode_de_calcul"]
