@@ -196,7 +196,9 @@ def documents(draw, layout: Layout) -> tuple[Document, list[tuple], list[tuple]]
             for position in range(1, draw(st.integers(1, 4)) + 1):
                 values = draw(st.lists(_cell_values, min_size=len(cols), max_size=len(cols)))
                 if draw(st.integers(0, 3)) == 0:
-                    values[-1] = BLANK  # a blank last cell (a RAP leaves the next target blank)
+                    # blank last cells (a RAP leaves the years not yet known blank)
+                    for k in range(1, draw(st.integers(1, min(2, len(values)))) + 1):
+                        values[-k] = BLANK
                 measure = Measure(
                     draw(labels(_MEASURE_LEADS)), draw(st.sampled_from(_UNITS) | _random_words), values
                 )

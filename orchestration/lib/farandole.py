@@ -51,6 +51,14 @@ Choices worth knowing:
   line fails the cell count check (an error, not a silent shift of values into the wrong years). A
   blank cell keeps its line as published in `value_raw` (a U+00A0); `cells.parse_cell` classifies
   it `empty`.
+* RAP pages (2019 on) end a table with 'Commentaires techniques' instead of 'Précisions
+  méthodologiques': either heading ends the table and opens the methodology. A measure may end
+  with several blank cells (the years not yet known). A table that does not read whole is read
+  measure by measure: a measure that cannot be read (a cell missing or extra) is held as a skipped
+  record (`ParsedDocument.skipped`, its label's line and why) and the rest of the page lands; a
+  file that ends inside a table is still an error. A measure missing a cell whose next label is
+  short (under 40 characters) cannot be told from a whole one: it takes that label as its last
+  cell, and the next measure is held.
 * Lines are counted like a text editor does: LF, CRLF and a lone CR each end one line.
 * A `$@FwLOStyle(…)` line (a layout directive) is skipped wherever it stands.
 * The qualifier of a year column is taken from the next non-blank line when it is fully
@@ -107,6 +115,7 @@ from orchestration.lib.farandole_format import (  # noqa: F401 (the format's nam
     PROGRAMME_VARIABLE,
     QUALIFIER_WORDS,
     SOURCE_FORMAT,
+    TECHNICAL_COMMENTS_HEADING,
     UNIT_HEADING,
     WHITESPACE,
     YEAR_VARIABLE,

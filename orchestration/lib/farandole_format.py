@@ -13,6 +13,8 @@ MAX_LINES = 200_000
 OBJECTIVE_KEYWORD, INDICATOR_KEYWORD, MISSION_MARK = "OBJECTIF", "INDICATEUR", "mission"
 YEAR_VARIABLE, PROGRAMME_VARIABLE, PROGRAMME_LABEL_VARIABLE = "annee", "numProg", "libelleProg"
 UNIT_HEADING, PRECISIONS_HEADING = "Unité", "Précisions méthodologiques"
+# The RAP pages (2019 on) head the same prose 'Commentaires techniques'; either ends a table.
+TECHNICAL_COMMENTS_HEADING = "Commentaires techniques"
 PERSPECTIVES = {  # perspective -> its wording, printed in parentheses under the indicator's label
     "citoyen": "du point de vue du citoyen",
     "usager": "du point de vue de l'usager",
@@ -50,7 +52,11 @@ _QUALIFIER_WORD = r"(?:r[ée]alisation|pr[ée]vision|cible|finale|actualis[ée]e
 _QUALIFIER_FIRST_RE = re.compile(rf"(?i:(?:r[ée]alisation|pr[ée]vision|cible)(?:\s+{_QUALIFIER_WORD})*)")
 # and its continuation lines ('PAP 2019', 'actualisée', 'finale'): qualifier words, not a lone year
 _QUALIFIER_NEXT_RE = re.compile(rf"(?i:(?!\d){_QUALIFIER_WORD}(?:\s+{_QUALIFIER_WORD})*)")
-_PRECISIONS_RE = re.compile(r"pr[ée]cisions\s+m[ée]thodologiques\s*:?", re.I)
+# the heading of the methodology prose that follows a table and ends it (PAP: 'Précisions
+# méthodologiques'; RAP pages: 'Commentaires techniques')
+_PRECISIONS_RE = re.compile(r"(?:pr[ée]cisions\s+m[ée]thodologiques|commentaires?\s+techniques)\s*:?", re.I)
+# a unit that is a number is a cell: the measure before it is a cell short or long
+_NUMBER_RE = re.compile(r"[-+−]?\s*\d[\d\s\xa0\u202f]*(?:[,.]\d+)?")
 _HEADING_RE = re.compile(
     r"(?P<h>sources?\s+des?\s+donn[ée]es|modes?\s+de\s+calcul|justifications?\s+des\s+cibles"
     r"|n\.?\s?b\.?(?=\s*:))\s*(?::\s*(?P<rest>.*))?",

@@ -9,15 +9,15 @@ from orchestration.lib.farandole_format import (
     _HAS_LETTER_RE,
     _MISSION_REF,
     _NOT_A_YEAR_RE,
+    _NUMBER_RE,
     _PRECISIONS_RE,
     _QUALIFIER_FIRST_RE,
     _QUALIFIER_NEXT_RE,
-    _WS,
     _YEAR_RE,
     _looks_like_label,
     _quote,
 )
-from orchestration.lib.records import CellRecord, value_kind_for
+from orchestration.lib.records import CellRecord, SkippedRecord, value_kind_for
 
 if TYPE_CHECKING:  # the reader's indicator, only named in annotations here
     from orchestration.lib.farandole import _Indicator
@@ -38,13 +38,12 @@ class TableParsing:
             line, s = items[i]
             if (
                 s[0] == "$"
-                or (s[0] in "Pp" and _PRECISIONS_RE.fullmatch(s))
+                or (s[0] in "PpCc" and _PRECISIONS_RE.fullmatch(s))
                 or self.keyword(line, s) is not None
             ):
                 break
             i += 1
-        measures = self.measures(start, i, len(columns))
-        self.check_body(measures, start, i, len(columns), ind, table_line)
+        measures = self.measures(start, i, len(columns), ind, table_line)
         self.emit_cells(measures, columns, ind)
         return i
 
@@ -137,115 +136,153 @@ class TableParsing:
             )
         return columns, i
 
-    def blank_cell_after(self, k: int, end: int) -> tuple[int, str] | None:
-        """The blank line right after items[k], when it can be a measure's last cell."""
-        found = self.blanks.get(k)
-        if not found or (k == end - 1 and len(found) == 1):  # the padding that closes the table
-            return None
-        return found[0]
+    def blank_cells_after(self, k: int, end: int, need: int) -> list[tuple[int, str]]:
+        """The `need` blank lines right after items[k] when they can be a measure's last cells."""
+        found = self.blanks.get(k, ())
+        if k == end - 1:  # the last one after a table's last cell is the padding that closes it
+            found = found[:-1]
+        return list(found[:need]) if len(found) >= need else []
 
-    def measures(self, start: int, end: int, ncol: int) -> list[tuple[int, list[tuple[int, str]]]]:
-        """Cut the table body items[start:end] into measures: [(index of the label, cells)].
+    def read_measure(self, k: int, end: int, ncol: int) -> tuple[list[tuple[int, str]], int]:
+        """The cells of the measure whose label is items[k] (at most `ncol`), and the index after it.
 
-        Each measure is a label, a unit and `ncol` cells; its last cell may be a blank line. The
-        last measure has fewer cells when the body is short (`check_body` says why)."""
-        items = self.items
-        out: list[tuple[int, list[tuple[int, str]]]] = []
-        k = start
-        while k < end:
-            cells: list[tuple[int, str]] = []
-            j = k + 2  # the first cell, after the label and the unit
-            if k + 1 < end:
-                while len(cells) < ncol:
-                    if len(cells) == ncol - 1:
-                        blank = self.blank_cell_after(j - 1, end)
-                        if blank is not None:
-                            cells.append(blank)
-                            break
-                    if j >= end:
-                        break
-                    cells.append(items[j])
-                    j += 1
-            out.append((k, cells))
-            k = j
-        return out
+        A label, a unit and `ncol` cells; its last cells may be blank lines (a RAP leaves the cells of
+        a year not yet known blank)."""
+        cells: list[tuple[int, str]] = []
+        j = k + 2  # the first cell, after the label and the unit
+        if k + 1 >= end:
+            return cells, k + 1
+        while len(cells) < ncol:
+            blank = self.blank_cells_after(j - 1, end, ncol - len(cells))
+            if blank:
+                cells.extend(blank)
+                break
+            if j >= end:
+                break
+            cells.append(self.items[j])
+            j += 1
+        return cells, j
 
-    def check_body(
+    def measure_problem(
         self,
-        measures: list[tuple[int, list[tuple[int, str]]]],
-        start: int,
+        k: int,
+        cells: list[tuple[int, str]],
         end: int,
         ncol: int,
-        ind: "_Indicator",
-        table_line: int,
-    ) -> None:
-        """Check the table body (label, unit and `ncol` cells per measure) before any cell is emitted.
+        where: str,
+        thorough: bool = True,
+    ) -> str | None:
+        """Why the measure at items[k] with `cells` cannot be read as one, None when it can.
 
-        `end` is the index of the item that ended the table (len(items) at end of file).
-        """
+        Not `thorough`: its label has a letter and it has its `ncol` cells. `thorough` (to find
+        the measures of a table that does not read whole): besides, its unit is not a number and
+        no cell looks like a measure label (a long text that a cell of a table that reads whole
+        may be)."""
         items = self.items
-        group = ncol + 2
-        count = end - start
-        if end < len(items):
-            end_line, end_text = items[end]
-            end_what = f"{_quote(end_text)} (line {end_line})"
-            complete = _PRECISIONS_RE.fullmatch(end_text) is not None
-        else:
-            end_line = self.last_line()
-            end_what = f"end of file (line {end_line})"
-            complete = False
+        label_line, label = items[k]
+        if not _HAS_LETTER_RE.search(label):
+            return (
+                f"expected a measure label at line {label_line}, found {_quote(label)}: a cell is"
+                f" probably missing or extra ({where})"
+            )
+        if thorough and k + 1 < end:
+            unit_line, unit = items[k + 1]
+            if _NUMBER_RE.fullmatch(unit):
+                return (
+                    f'measure "{label}" (line {label_line}): its unit at line {unit_line} is a number'
+                    f" {_quote(unit)}: a cell is probably missing or extra ({where})"
+                )
+        for j, (cell_line, cell) in enumerate(cells if thorough else ()):
+            if _looks_like_label(cell):
+                return (
+                    f'missing cell: measure "{label}" (line {label_line}) has {j} cells for {ncol}'
+                    f" year columns: line {cell_line} {_quote(cell)} looks like the next measure's"
+                    f" label ({where})"
+                )
+        if len(cells) < ncol:
+            if end < len(items):
+                end_what = f"{_quote(items[end][1])} (line {items[end][0]})"
+            else:
+                end_what = f"end of file (line {self.last_line()})"
+            return (
+                f'missing cell: measure "{label}" (line {label_line}) has {len(cells)} cells for'
+                f" {ncol} year columns before {end_what} ({where})"
+            )
+        return None
+
+    def reads_cleanly(self, k: int, end: int, ncol: int, thorough: bool = True) -> bool:
+        """Whether items[k:end] reads as whole measures, each one right."""
+        while k < end:
+            cells, j = self.read_measure(k, end, ncol)
+            if self.measure_problem(k, cells, end, ncol, "", thorough) is not None:
+                return False
+            k = j
+        return True
+
+    def measures(
+        self, start: int, end: int, ncol: int, ind: "_Indicator", table_line: int
+    ) -> list[tuple[int, int, list[tuple[int, str]]]]:
+        """Read the table body items[start:end] measure by measure: [(position, label index, cells)].
+
+        A table whose measures each have a label with a letter and their cells, to its last line,
+        reads whole. In one that does not, a measure that cannot be read (a cell missing or extra:
+        a label that is a number, a unit that is a number, a cell that looks like the next label,
+        too few cells) is held:
+        a skipped record with its line and why, and reading resumes at the first line from which
+        the rest of the body reads as whole measures (none: the rest of the table is held with it).
+        A held stretch counts as one measure position. A table cut short by the end of the file is
+        a truncated file: an error."""
+        items = self.items
         where = f"table of indicator {ind.number} at line {table_line}"
-        if count == 0:
+        if start == end:
+            if end < len(items):
+                end_line, end_text = items[end]
+                end_what = f"{_quote(end_text)} (line {end_line})"
+                cut = "" if _PRECISIONS_RE.fullmatch(end_text) else "table cut short: "
+            else:
+                end_line, cut = self.last_line(), "table cut short: "
+                end_what = f"end of file (line {end_line})"
             raise self.error(
                 end_line,
-                f"{'' if complete else 'table cut short: '}{where} has no measure rows:"
-                f" expected a measure label, its unit and {ncol} cells, found {end_what}",
+                f"{cut}{where} has no measure rows: expected a measure label, its unit and {ncol}"
+                f" cells, found {end_what}",
             )
-        short = len(measures[-1][1]) < ncol
-        blank = sum(1 for _, cells in measures for _, cell in cells if not cell.strip(_WS))
-        blank_what = f" and {blank} blank last cells" if blank else ""
-        count_msg = (
-            f"{where}: {count} non-blank lines{blank_what} after the year headers, not a multiple of"
-            f" {group} (label, unit and {ncol} cells per measure)"
-        )
-        for position, (k, cells) in enumerate(measures):
-            label_line, label = items[k]
-            if not _HAS_LETTER_RE.search(label):
-                previous = f' after measure "{items[measures[position - 1][0]][1]}"' if position else ""
-                raise self.error(
-                    label_line,
-                    f"expected a measure label at line {label_line}{previous}, found {_quote(label)}:"
-                    f" a cell is probably missing or extra ({where}, {count} non-blank lines{blank_what}"
-                    f" after the year headers for {group} per measure)",
-                )
-            if not short:
+        out: list[tuple[int, int, list[tuple[int, str]]]] = []
+        k, position = start, 0
+        whole = self.reads_cleanly(start, end, ncol, thorough=False)  # the table reads whole
+        while k < end:
+            position += 1
+            cells, j = self.read_measure(k, end, ncol)
+            problem = None if whole else self.measure_problem(k, cells, end, ncol, where)
+            if problem is None:
+                out.append((position, k, cells))
+                k = j
                 continue
-            for j, (cell_line, cell) in enumerate(cells):
-                if _looks_like_label(cell):
-                    raise self.error(
-                        cell_line,
-                        f'missing cell: measure "{label}" (line {label_line}) has {j} cells for {ncol}'
-                        f" year columns: line {cell_line} {_quote(cell)} looks like the next measure's label;"
-                        f" {count_msg}",
-                    )
-            if len(cells) < ncol:
-                if complete:
-                    raise self.error(
-                        label_line,
-                        f'missing cell: measure "{label}" (line {label_line}) has {len(cells)} cells'
-                        f" for {ncol} year columns before {end_what}; {count_msg}",
-                    )
+            if end == len(items) and len(cells) < ncol and j >= end:
+                # the file ends inside the table: truncated, not one unreadable measure
                 raise self.error(
-                    end_line,
-                    f'table cut short: measure "{label}" (line {label_line}) has {len(cells)} cells'
-                    f" for {ncol} year columns at {end_what}; {count_msg}",
+                    self.last_line(),
+                    f'table cut short: measure "{items[k][1]}" (line {items[k][0]}) has {len(cells)}'
+                    f" cells for {ncol} year columns at end of file (line {self.last_line()}) ({where})",
                 )
-        if short:  # pragma: no cover - the last measure is the short one, caught above
-            raise self.error(table_line, count_msg)
+            resume = next((r for r in range(k + 1, end) if self.reads_cleanly(r, end, ncol)), end)
+            first, last = items[k][0], items[resume - 1][0]
+            self.doc.skipped.append(
+                SkippedRecord(
+                    source_line=first,
+                    record_number=None,
+                    programme_code=self.programme_code,
+                    reason=(
+                        f"measure {position} of indicator {ind.code} held (lines {first}-{last}): {problem}"
+                    ),
+                )
+            )
+            k = resume
+        return out
 
     def emit_cells(
         self,
-        measures: list[tuple[int, list[tuple[int, str]]]],
+        measures: list[tuple[int, int, list[tuple[int, str]]]],
         columns: list[tuple[str, int, str]],
         ind: "_Indicator",
     ) -> None:
@@ -254,7 +291,7 @@ class TableParsing:
         programme_code = self.programme_code
         programme_label = self.doc.programme_label
         ref_programme = _MISSION_REF if ind.mission else None
-        for position, (k, measure_cells) in enumerate(measures, 1):
+        for position, k, measure_cells in measures:
             label = items[k][1]
             unit = items[k + 1][1]
             for column, ((cell_line, value), (header, year, kind)) in enumerate(

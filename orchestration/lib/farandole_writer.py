@@ -1,7 +1,7 @@
 """Writer of Farandole text exports, the format `orchestration.lib.farandole` reads.
 
 It owns the layout of a written export, not its wording: the keywords, header variable names,
-perspective and qualifier words, the blank and the dash are the reader's constants. Three layouts:
+perspective and qualifier words, the blank and the dash are the reader's constants. Five layouts:
 
 * `PAP`: the PAP 2024 export (`raw/pap/2024/000_9fa5ff6774201ab1.txt`): `OBJECTIF` alone then
   `1 – label`, a year column's qualifier in parentheses on the line after its year
@@ -13,15 +13,18 @@ perspective and qualifier words, the blank and the dash are the reader's constan
 * `OLDER_PAP`: an older PAP (`tests/fixtures/pap_2023_p129_older_layout.txt`): like a RAP page,
   without directives nor keyword padding, header variables `$@FwLOVariable(annee,2023)`.
 
+* `RAP_2019`, `RAP_2021`: the RAP pages of 2019 and 2021 on (see the constants below), whose
+  tables are followed by 'Commentaires techniques'.
+
 One paragraph per line and an empty line after each, except between a year and its qualifier
 lines; U+00A0 padding paragraphs where the export has them; LF; no final line break. A cell that is
-blank (whitespace only) is printed as a U+00A0 paragraph, which the reader takes for a cell only as
-a measure's last cell: anywhere else it is an error. The table is always followed by a padding
+blank (whitespace only) is printed as a U+00A0 paragraph, which the reader takes for a cell only
+among a measure's last cells: anywhere else it is an error. The table is always followed by a padding
 paragraph (the reader tells a blank last cell from that padding).
 
 `write_farandole(document, layout)` returns the text; it raises `ValueError` for what the reader
 would not read back as given: a label or cell on several lines or with surrounding whitespace, a
-label without a letter, a blank cell that is not a measure's last, a row of the wrong length, an
+label without a letter, a blank cell followed by a non-blank one, a row of the wrong length, an
 unknown qualifier, a mission indicator in the PAP layout, an indicator numbered outside its objective.
 It does not re-parse its texts: a measure label that reads as the format's own lines ('OBJECTIF 2',
 'Précisions méthodologiques', 'Réalisation' right after the year headers…) is the caller's to avoid.
@@ -42,6 +45,7 @@ from orchestration.lib.farandole import (
     PROGRAMME_LABEL_VARIABLE,
     PROGRAMME_VARIABLE,
     QUALIFIER_WORDS,
+    TECHNICAL_COMMENTS_HEADING,
     UNIT_HEADING,
     WHITESPACE,
     YEAR_VARIABLE,
@@ -67,12 +71,20 @@ class Layout:
     styles: bool  # $@FwLOStyle directives
     keyword_padding: str  # after 'OBJECTIF 1' / 'INDICATEUR 1.2'
     mission_spacing: str  # between 'INDICATEUR 1.1' and 'mission'
+    # the heading of the prose after a table: the RAP pages' 'Commentaires techniques'
+    methodology_heading: str = PRECISIONS_HEADING
 
 
 PAP = Layout("pap", False, False, "#", False, " " + _PAD, "")
 RAP_PAGE = Layout("rap_page", True, True, "#", True, " " + _PAD, " " * 5)
 OLDER_PAP = Layout("older_pap", True, True, ",", False, "", " ")
-LAYOUTS = (PAP, RAP_PAGE, OLDER_PAP)
+# RAP 2019 pages (FR_2019_PLR_BG_PGM_307_PERF): comma header variables, the number on the keyword's
+# line, bare qualifiers, 'Commentaires techniques'.
+RAP_2019 = Layout("rap_2019", True, True, ",", False, "", " " * 5, TECHNICAL_COMMENTS_HEADING)
+# RAP 2021 pages (FR_2021_PLR_BG_PGM_124_PERF, …_159_PERF): '#' header variables, the keyword alone
+# then '1 – label' as in the PAP 2024, but bare qualifiers over lines and 'Commentaires techniques'.
+RAP_2021 = Layout("rap_2021", False, True, "#", False, " " + _PAD, "", TECHNICAL_COMMENTS_HEADING)
+LAYOUTS = (PAP, RAP_PAGE, OLDER_PAP, RAP_2019, RAP_2021)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,19 +236,22 @@ def _indicator(para, add, indicator: Indicator, objective: str, seen: set[str], 
             )
         para(_label("measure", number, measure.label))
         para(_line(f"unit of a measure of indicator {number}", measure.unit))
-        last = len(cells) - 1
+        # the blank cells that end the measure (a RAP leaves the years not yet known blank)
+        trailing = len(cells) - next(
+            (k for k in range(len(cells), 0, -1) if cells[k - 1].strip(WHITESPACE)), 0
+        )
         for k, cell in enumerate(cells):
             if cell.strip(WHITESPACE):
                 para(_line(f"cell of indicator {number}", cell))
-            elif k == last:
+            elif k >= len(cells) - trailing:
                 para(BLANK)
             else:
                 raise ValueError(
-                    f"indicator {number}: a blank cell is read as a cell only as a measure's last"
+                    f"indicator {number}: a blank cell is read as a cell only among a measure's last"
                 )
     para(BLANK)  # the padding that closes the table
     if indicator.methodology:
-        para(PRECISIONS_HEADING)
+        para(layout.methodology_heading)
         for paragraph in indicator.methodology:
             if "\n" in paragraph or "\r" in paragraph:
                 raise ValueError(f"indicator {number}: a methodology paragraph holds a line break")
