@@ -162,15 +162,11 @@ def test_broken_copy_fails_the_raw_suite_with_error_severity(broken):
     assert evaluation.asset_key == dg.AssetKey(["raw", "indicator_cell"])
     metadata = evaluation.metadata
     assert metadata["unexpected"].value == 1 + 1 + 12 + 12 + 6 + UNPARSED_CELLS
-    assert sorted(metadata["failed_error_rules"].value) == sorted(
-        [
-            "percent_within_0_100",
-            "count_non_negative",
-            "measure_row_unique",
-            "one_cell_per_year_column",
-            "unit_mapped",
-        ]
-    )
+    # the duplicated row breaks the grain (`fail` rules: they block); the value defects and the new
+    # unit break `quarantine` rules: their cells are held, never blocking on their own
+    assert sorted(metadata["failed_error_rules"].value) == ["measure_row_unique", "one_cell_per_year_column"]
+    assert metadata["holding_rules"].value == {"percent_within_0_100": 1, "count_non_negative": 1, "unit_mapped": 6}
+    assert metadata["held_cells"].value == 1 + 1 + 6
     assert metadata["failed_warn_rules"].value == ["cell_not_unparsed"]
     assert f"| {CSV_REL} | {PERCENT_LINE} | {PERCENT_MEASURE} |" in metadata["failing_rows"].value
     assert str(metadata["summary_md"].value).endswith("quality-summary.md")
@@ -255,7 +251,8 @@ def test_broken_copy_summary_names_file_and_line_of_each_offence(broken):
         (UNIT_LINE, UNIT_MEASURE),
     ):
         assert f"| PAP-2025 | {CSV_REL} | {line} | {measure} |" in md, (line, measure)
-    assert "### ERROR · raw_indicator_cell · `percent_within_0_100`: 1 of" in md
+    assert "### ERROR · raw_indicator_cell · `measure_row_unique`: 12 of" in md
+    assert "### WARN · raw_indicator_cell · `percent_within_0_100`: 1 of" in md
     assert (root / "reports" / "data-docs" / "index.html").exists()
 
 
@@ -374,7 +371,7 @@ def test_shipped_sources_mart_suites_numbers(shipped):
         "fct_target_attainment": "warned",
     }
     mart_rules = [r for r in summary["rules"] if r["suite"] != "raw_indicator_cell"]
-    assert len(mart_rules) == 17
+    assert len(mart_rules) == 16
     warned = [r for r in mart_rules if r["status"] != "passed"]
     assert [(r["rule"], r["severity"]) for r in warned] == [("verdict_agrees_with_official", "warn")]
     # the warning counts exactly the measure-years where ours and the RAP's verdict differ
