@@ -223,7 +223,8 @@ def test_parse_cell_table(raw, status, numeric, comparator, low, high, unit, not
 
 
 def test_cases_cover_every_status():
-    assert {case[1] for case in CASES} == set(STATUSES)
+    # `held` is given by dbt's staging to a cell a quarantine rule holds, never by the parser
+    assert {case[1] for case in CASES} == set(STATUSES) - {"held"}
 
 
 def test_parsed_cell_is_a_frozen_value():

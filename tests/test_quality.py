@@ -165,7 +165,11 @@ def test_broken_copy_fails_the_raw_suite_with_error_severity(broken):
     # the duplicated row breaks the grain (`fail` rules: they block); the value defects and the new
     # unit break `quarantine` rules: their cells are held, never blocking on their own
     assert sorted(metadata["failed_error_rules"].value) == ["measure_row_unique", "one_cell_per_year_column"]
-    assert metadata["holding_rules"].value == {"percent_within_0_100": 1, "count_non_negative": 1, "unit_mapped": 6}
+    assert metadata["holding_rules"].value == {
+        "percent_within_0_100": 1,
+        "count_non_negative": 1,
+        "unit_mapped": 6,
+    }
     assert metadata["held_cells"].value == 1 + 1 + 6
     assert metadata["failed_warn_rules"].value == ["cell_not_unparsed"]
     assert f"| {CSV_REL} | {PERCENT_LINE} | {PERCENT_MEASURE} |" in metadata["failing_rows"].value

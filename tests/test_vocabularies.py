@@ -19,7 +19,7 @@ COLUMNS = {
     "value_status": {"value_status"},
     "value_kind": {"value_kind"},
     "attainment_status": {"attainment_status"},
-    "verdict": {"verdict", "official_verdict"},
+    "verdict": {"verdict", "verdict_strict", "official_verdict"},
     "unit_family": {"unit_family"},
 }
 

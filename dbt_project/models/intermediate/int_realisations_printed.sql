@@ -38,7 +38,10 @@ of_record as (
         end as realisation_basis
     from values_
     where value_kind = 'realisation'
-    qualify row_number() over (
+    -- a year no document printed anything for is no measure-year
+    qualify
+        count(*) filter (where value_status <> 'empty') over (partition by measure_key, year) > 0
+        and row_number() over (
             partition by measure_key, year
             order by
                 document_type = 'RAP' and vintage_year = year desc,
