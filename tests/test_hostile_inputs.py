@@ -33,7 +33,7 @@ mismatch by moving the folder, cut before "Précisions méthodologiques") are no
 | 17 | `text_cut_after_objective`: text export cut after the first objective | quarantined: "no indicator cell in the file" (**fixed**: was loaded with 0 cells) |
 | 18 | `csv_unknown_value_kind`: header `2025 Estimation` | quarantined, line 1: "unknown value kind in column header qualifier 'Estimation'" |
 | 19 | `text_unknown_value_kind`: qualifier `(Estimation)` | quarantined at the qualifier's line |
-| 20 | `text_in_other_vintage_folder`: the 2024 P352 export in `pap/2025/`, next to the CSV | quarantined: "says vintage 2024 but lies in the 2025 folder" |
+| 20 | `text_in_other_vintage_folder`: the 2024 export relabelled P353 (not a copy) in `pap/2025/`, next to the CSV | quarantined, line 1 (the `annee#` marker): "vintage mismatch: the headers say 2024 (annee#2024), the folder pap/2025/ says 2025" |
 | 21 | `indicator_of_other_objective`: `2.1` printed under objective 1 | quarantined at its line: "does not belong to the current objective 1" |
 | 22 | `duplicate_indicator`: `1.2` printed twice | quarantined at the second: "duplicate indicator 1.2, first at line 93" |
 | 23 | `semicolon_unquoted_in_label` | quarantined at the record's line: "record 5 has 25 fields, the header has 24" |
@@ -54,14 +54,14 @@ mismatch by moving the folder, cut before "Précisions méthodologiques") are no
 | 43 | `hostile_labels_txt` (same in a text export: programme, objective, indicator, measure labels) | accepted, verbatim |
 | 44 | `crlf_bom_mix_txt`: BOM + CRLF, LF and lone CR mixed | accepted: same cells, same lines as the shipped export |
 | 45 | `cp1252_txt`: the export in Windows-1252 | accepted, encoding cp1252, same cells |
-| 46 | `csv_five_year_columns` | accepted: 10,705 cells (5 per record) |
+| 46 | `csv_five_year_columns` (PLF 2026 headers, `2028 Cible` dropped) | accepted: 10,705 cells (5 per record) |
 | 47 | `garbage_50_mb` (subprocess): `.txt` of short lines, `.csv` of text, random bytes | quarantined each; peak RSS < 800 MB (measured ~350 MB, 1-5 s; a CSV in no known layout is refused on its header line, before its body is parsed) (**fixed**: 50 MB of short lines as `.txt` took 2.9 GB and 27 s) |
-| 48 | `csv_200k_rows` (subprocess): 200,000 records (85 MB) rebuilt from the real ones, fresh ids, `pap/2030/` | accepted, exactly 1,200,000 cells; measured ~26-29 s, peak RSS printed (the benchmark measures speed; no timed assert) |
+| 48 | `csv_200k_rows` (subprocess): 200,000 records (85 MB) rebuilt from the real ones, fresh ids, year headers of 2030, `pap/2030/` | accepted, exactly 1,200,000 cells; measured ~26-29 s, peak RSS printed (the benchmark measures speed; no timed assert) |
 | 49 | `label_1_mb` text: a 1,000,000-character measure label in a text export | accepted, verbatim |
 | 50 | `label_1_mb` CSV: the same in the CSV | quarantined, line 2: "field larger than field limit (131072)" (Python's csv limit) |
 | 51 | `label_of_100k_quotes`: a label of 100,000 `"` (200,002 in the file) | accepted, verbatim |
-| 52 | `unicode_file_name`: `PLF 2026 – perf « été » ✓.CSV` in `PAP/2026/` | accepted, `source_file` verbatim |
-| 53 | `symlink_inside_raw_dir`: `pap/2026/x.csv` -> `../2025/plf-2025-performance.csv` | accepted as PAP-2026 (a link inside RAW_DIR is read) |
+| 52 | `unicode_file_name`: `PLF 2026 – perf « été » ✓.CSV` in `PAP/2026/` (the CSV, its year headers shifted to 2026) | accepted, `source_file` verbatim |
+| 53 | `symlink_inside_raw_dir`: `pap/2026/x.csv` -> `../../.originals/plf-2026.csv` (PLF 2026 headers) | accepted as PAP-2026 (a link inside RAW_DIR is read; the hidden folder `.originals/` it points into is not); `pap/2026/x.csv` -> `../2025/plf-2025-performance.csv`: quarantined, "copy of pap/2025/plf-2025-performance.csv (PAP-2025): the same bytes" (**fixed**: was loaded as PAP-2026, the 2025 values under another vintage) |
 | 54 | `text_cut_at_measure_boundary` | accepted with the cells before the cut: a cut between two measures cannot be told from a shorter table (limitation; `cell_count` shows it) |
 | 55 | full run (`make run`) with 42, 43, a twin and a linked folder | exit status non-zero only for the (non-blocking) `no_rejected_documents` check; both printed as `QUARANTINED <file>: …`; marts contract exact; labels verbatim in raw, marts, `marts.duckdb` and Parquet (typed strings); scorecard escapes everything and has no `<script>`; no payload markup in Data Docs (the values do not appear there) or dbt docs; JSON summary holds the cell as data |
 | 56 | same run, `quality-summary.md` | the hostile cell is listed, HTML-escaped (`&lt;script&gt;`): inert in a Markdown viewer that passes raw HTML |
@@ -88,6 +88,7 @@ import pytest
 
 from orchestration.lib.ingest import ingest
 from orchestration.lib.opendata_csv import read_opendata_csv
+from orchestration.tools.corpus import shift_year_header
 
 from .conftest import CSV_FILE, PROJECT_DIR, RAW_DIR, SEED_FILE, make_run, shared_run
 
@@ -134,9 +135,12 @@ def csv_bytes() -> bytes:
     return CSV_FILE.read_bytes()
 
 
-def csv_rows() -> list[list[str]]:
+def csv_rows(vintage: int = 2025) -> list[list[str]]:
+    """The PLF 2025 CSV's rows; for another vintage its year headers say that vintage (a file must
+    lie in the folder of the vintage its headers name)."""
     text = csv_bytes().decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    header, *records = csv.reader(io.StringIO(text, newline=""), delimiter=";")
+    return [[shift_year_header(name, vintage - 2025) for name in header], *records]
 
 
 def to_csv(rows: list[list[str]]) -> bytes:
@@ -382,7 +386,7 @@ QUARANTINED = [
     ("text_cut_after_objective", "pap/2026/cut.txt", _text_cut_after_objective, "no indicator cell in the file", None),
     ("csv_unknown_value_kind", "pap/2026/kind.csv", _csv_unknown_kind, "unknown value kind in column header qualifier 'Estimation'", 1),
     ("text_unknown_value_kind", "pap/2026/kind.txt", _text_unknown_kind, "unknown value kind in column header qualifier '(Estimation)'", "estimation"),
-    ("text_in_other_vintage_folder", "pap/2025/000_p352.txt", seed_text, "the document says vintage 2024 but lies in the 2025 folder", None),
+    ("text_in_other_vintage_folder", "pap/2025/000_p353.txt", lambda: seed_for(2024, 353), "vintage mismatch: the headers say 2024 (annee#2024), the folder pap/2025/ says 2025", 1),
     ("indicator_of_other_objective", "pap/2026/p352.txt", _indicator_of_other_objective, "indicator 2.1 does not belong to the current objective 1", ...),
     ("duplicate_indicator", "pap/2026/p352.txt", _duplicate_indicator, "duplicate indicator 1.2, first at line 93", ...),
     ("semicolon_unquoted_in_label", "pap/2026/semi.csv", _unquoted_semicolon, "record 5 has 25 fields, the header has 24", 6),
@@ -550,13 +554,13 @@ def hostile_csv() -> bytes:
     """Two records of a made-up programme P999 (vintage 2019, fresh ids), every label hostile, values
     valid for every `error` rule, one cell hostile (unparsed, a `warn`)."""
     header, *records = csv_rows()
-    years = [
+    years = [  # a PLF 2019's: its headers name the vintage of its folder
+        "2016 Réalisation",
         "2017 Réalisation",
-        "2018 Réalisation",
-        "2019 Cible (PAP 2019)",
+        "2018 Cible (PAP 2018)",
+        "2019 Cible",
         "2020 Cible",
         "2021 Cible",
-        "2022 Cible",
     ]
     header = header[:18] + years
     col = {name: i for i, name in enumerate(header)}
@@ -692,8 +696,8 @@ def test_windows_1252_text_is_accepted(raw_copy, shipped_cells):
 
 
 def test_csv_with_five_year_columns(raw_copy, shipped_cells):
-    header, *records = csv_rows()
-    drop = header.index("2027 Cible")
+    header, *records = csv_rows(2026)
+    drop = header.index("2028 Cible")
     trimmed = [[v for i, v in enumerate(r) if i != drop] for r in [header, *records]]
     _add(raw_copy, "pap/2026/five-years.csv", to_csv(trimmed))
     con = _accepted(raw_copy, shipped_cells, "PAP-2026")
@@ -701,11 +705,11 @@ def test_csv_with_five_year_columns(raw_copy, shipped_cells):
         con,
         "select count(*), count(distinct column_position), max(year) from raw.indicator_cell "
         "where document_id = 'PAP-2026'",
-    ) == [(5 * 2141, 5, 2026)]
+    ) == [(5 * 2141, 5, 2027)]
 
 
 def _with_label(label: str) -> bytes:
-    header, *records = csv_rows()
+    header, *records = csv_rows(2026)
     records[0][header.index("Libellé Sous Indicateur")] = label
     return to_csv([header, *records])
 
@@ -743,7 +747,7 @@ def test_label_of_1_mb_in_a_csv_is_quarantined(raw_copy, shipped_cells):
 
 def test_unicode_file_name_is_kept(raw_copy, shipped_cells):
     relpath = "PAP/2026/PLF 2026 – perf « été » ✓.CSV"
-    _add(raw_copy, relpath, csv_bytes())
+    _add(raw_copy, relpath, to_csv(csv_rows(2026)))
     con = _accepted(raw_copy, shipped_cells, "PAP-2026")
     assert rows(con, "select source_file from raw.source_document where document_id = 'PAP-2026'") == [
         (relpath,)
@@ -754,11 +758,23 @@ def test_unicode_file_name_is_kept(raw_copy, shipped_cells):
 
 
 def test_symlink_inside_raw_dir_is_read(raw_copy, shipped_cells):
-    """A link that stays inside RAW_DIR is an ordinary file: accepted under its own folder's vintage."""
+    """A link that stays inside RAW_DIR is an ordinary file: read, accepted under its folder's vintage
+    when its headers say that vintage."""
+    _add(raw_copy, ".originals/plf-2026.csv", to_csv(csv_rows(2026)))  # a hidden folder: not read itself
     (raw_copy / "pap" / "2026").mkdir()
-    os.symlink("../2025/plf-2025-performance.csv", raw_copy / "pap" / "2026" / "x.csv")
+    os.symlink("../../.originals/plf-2026.csv", raw_copy / "pap" / "2026" / "x.csv")
     con = _accepted(raw_copy, shipped_cells, "PAP-2026")
     assert rows(con, "select count(*) from raw.indicator_cell where document_id = 'PAP-2026'") == [(12846,)]
+
+
+def test_symlink_inside_raw_dir_to_a_loaded_file_is_a_copy(raw_copy, shipped_cells):
+    """`pap/2026/x.csv` -> `../2025/plf-2025-performance.csv`: the same bytes as PAP-2025, so a copy,
+    not PAP-2026 (its headers say 2025 too): refused, naming the file it repeats."""
+    (raw_copy / "pap" / "2026").mkdir()
+    os.symlink("../2025/plf-2025-performance.csv", raw_copy / "pap" / "2026" / "x.csv")
+    report, con = load(raw_copy)
+    _assert_quarantined(report, con, "pap/2026/x.csv", f"copy of {CSV_REL} (PAP-2025): the same bytes", None)
+    _assert_contract(con, shipped_cells)
 
 
 def test_text_cut_at_a_measure_boundary_is_undetectable(raw_copy, shipped_cells):
@@ -841,7 +857,7 @@ def test_50_mb_of_garbage_is_quarantined_in_bounded_memory(raw_copy, tmp_path):
 def test_200k_row_csv_is_accepted(raw_copy, tmp_path):
     """200,000 records rebuilt from the real ones (fresh sub-indicator ids) in `pap/2030/`: accepted,
     exactly 1,200,000 cells. Load time and peak RSS printed (the loader holds every cell in memory)."""
-    header, *records = csv_rows()
+    header, *records = csv_rows(2030)
     sub = header.index("Code Sous Indicateur")
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")

@@ -1,6 +1,9 @@
 """The load of RAW_DIR into the raw schema: real sources, idempotency, quarantine."""
 
+import csv
+import io
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -295,11 +298,227 @@ def test_files_outside_the_layout_are_refused(raw_copy, tmp_path):
     assert sorted(report.loaded) == SHIPPED_IDS
 
 
-def test_vintage_folder_must_match_the_document(raw_copy, tmp_path):
-    shutil.move(raw_copy / "pap" / "2024", raw_copy / "pap" / "2022")
-    report = _load(raw_copy, tmp_path / "w.duckdb")
+def test_vintage_folder_must_match_the_document(pap_copy, tmp_path):
+    shutil.move(pap_copy / "pap" / "2024", pap_copy / "pap" / "2022")
+    report = _load(pap_copy, tmp_path / "w.duckdb")
     [rejection] = report.rejected
-    assert "says vintage 2024 but lies in the 2022 folder" in rejection.error
+    assert rejection.error == (
+        f"pap/2022/{SEED_FILE.name}:1: vintage mismatch: the headers say 2024 (annee#2024),"
+        " the folder pap/2022/ says 2022"
+    )
+    assert rejection.error_line == 1 and report.loaded == ["PAP-2025"]
+
+
+# --- a document is what its contents say ---------------------------------------------------------
+
+RAP_2017 = SHIPPED_DOCUMENTS["RAP-2017"][0]  # rap/2017/PERF_SSI_RAP_2017_….csv
+RAP_2017_SHA = "7171fb07d4b6c5bab327a9f71542f1ab9b80a9e37ba4958b0fc36f5311dc9acd"
+RAP_COPY = "rap/2018/PERF_SSI_RAP_2018_copy.csv"
+
+
+def _raw_with(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    """A RAW_DIR holding just these files (relative path -> bytes): fast to load."""
+    raw = tmp_path / "raw"
+    for relpath, data in files.items():
+        (raw / relpath).parent.mkdir(parents=True, exist_ok=True)
+        (raw / relpath).write_bytes(data)
+    return raw
+
+
+def _rap_2017() -> bytes:
+    return (RAW_DIR / RAP_2017).read_bytes()
+
+
+def _relabelled(data: bytes, delta: int) -> bytes:
+    """The RAP file with the years of its year-column headers shifted by `delta` (header line only):
+    'Réalisation 2015' -> 'Réalisation 2016', 'Prévision 2017 PAP 2018' -> 'Prévision 2018 PAP 2019'."""
+    header, body = data.split(b"\r\n", 1)
+    names = header.decode("cp1252").split(";")
+    shifted = [
+        re.sub(r"\d{4}", lambda m: str(int(m[0]) + delta), name)
+        if re.match(r"(Réalisation|Prévision) \d{4}", name)
+        else name
+        for name in names
+    ]
+    assert shifted != names
+    return ";".join(shifted).encode("cp1252") + b"\r\n" + body
+
+
+def _documents(db: Path) -> list[tuple]:
+    return q(db, "select document_id, source_file, sha256 from raw.source_document order by 1")
+
+
+def _quarantine(db: Path) -> list[tuple]:
+    return q(
+        db,
+        "select source_file, error_line, error, standing_document_id, duplicate_of "
+        "from raw.rejected_document order by 1",
+    )
+
+
+def test_a_copy_of_a_loaded_rap_in_another_folder_is_refused(tmp_path):
+    """The user's case: RAP 2017 saved again as rap/2018/…_copy.csv. Refused as a copy, naming both
+    files; RAP-2017 keeps its rows, no RAP-2018 document appears, run after run."""
+    raw = _raw_with(tmp_path, {RAP_2017: _rap_2017()})
+    db = tmp_path / "w.duckdb"
+    assert _load(raw, db).loaded == ["RAP-2017"]
+    before = _snapshot(db)
+    (raw / RAP_COPY).parent.mkdir()
+    shutil.copy(raw / RAP_2017, raw / RAP_COPY)
+    message = f"{RAP_COPY}: copy of {RAP_2017} (RAP-2017): the same bytes (sha256 7171fb07d4b6…), not another document"
+    for _ in range(2):  # the second run decides again (the verdict depends on the other file)
+        report = _load(raw, db)
+        assert report.loaded == [] and report.removed == [] and report.unchanged == ["RAP-2017"]
+        [r] = report.rejected
+        assert (r.source_file, r.error, r.sha256, r.duplicate_of) == (
+            RAP_COPY,
+            message,
+            RAP_2017_SHA,
+            RAP_2017,
+        )
+        assert r.outcome == "nothing of this file is in the warehouse"
+        assert _quarantine(db) == [(RAP_COPY, None, message, None, RAP_2017)]
+        assert _documents(db) == [("RAP-2017", RAP_2017, RAP_2017_SHA)]
+        assert _snapshot(db) == before
+
+
+def test_identical_newcomers_keep_the_first_by_path(tmp_path):
+    """Both files new in one run: the first by path is kept, the other refused naming it; the
+    shipped file's name does not matter (nothing in identical bytes tells which is the original)."""
+    raw = _raw_with(tmp_path, {RAP_2017: _rap_2017(), "rap/2017/A_copy.csv": _rap_2017()})
+    db = tmp_path / "w.duckdb"
+    report = _load(raw, db)
+    assert report.loaded == ["RAP-2017"]
+    [r] = report.rejected
+    assert r.error == (
+        f"{RAP_2017}: copy of rap/2017/A_copy.csv (RAP-2017): the same bytes (sha256 7171fb07d4b6…),"
+        " not another document"
+    )
+    assert _documents(db) == [("RAP-2017", "rap/2017/A_copy.csv", RAP_2017_SHA)]
+    # Deleting the kept one hands the document to the other, which is no longer a copy of anything.
+    (raw / "rap/2017/A_copy.csv").unlink()
+    report = _load(raw, db)
+    assert report.loaded == ["RAP-2017"] and report.rejected == []
+    assert _documents(db) == [("RAP-2017", RAP_2017, RAP_2017_SHA)] and _quarantine(db) == []
+
+
+def test_a_relabelled_rap_is_filed_by_its_headers(tmp_path):
+    """RAP 2017 with its headers rewritten to 2016-2018 is a RAP 2018 by what it says: accepted in
+    rap/2018/ (new bytes, not a copy), refused in rap/2019/ naming both vintages and the header line."""
+    relabelled = _relabelled(_rap_2017(), 1)
+    raw = _raw_with(tmp_path, {RAP_2017: _rap_2017(), "rap/2018/relabelled.csv": relabelled})
+    db = tmp_path / "w.duckdb"
+    report = _load(raw, db)
+    assert sorted(report.loaded) == ["RAP-2017", "RAP-2018"] and report.rejected == []
+    assert q(
+        db,
+        "select document_id, vintage_year, count(*), min(year), max(year) filter (where column_position <= 5) "
+        "from raw.indicator_cell join raw.source_document using (document_id, source_file) group by all order by 1",
+    ) == [("RAP-2017", 2017, 11796, 2015, 2017), ("RAP-2018", 2018, 11796, 2016, 2018)]
+
+    shutil.move(raw / "rap/2018", raw / "rap/2019")
+    report = _load(raw, db)
+    assert report.removed == ["RAP-2018"]  # its file is gone from rap/2018/: a deliberate act
+    [r] = report.rejected
+    assert r.error == (
+        "rap/2019/relabelled.csv:1: vintage mismatch: the headers say 2018 ('Prévision 2018 PAP 2018',"
+        " 'Prévision 2018 PAP 2019', 'Réalisation 2018'), the folder rap/2019/ says 2019"
+    )
+    assert r.error_line == 1 and r.duplicate_of is None
+    assert _documents(db) == [("RAP-2017", RAP_2017, RAP_2017_SHA)]
+
+
+def test_the_plf_2025_in_the_pap_2024_folder_is_refused(pap_copy, tmp_path):
+    shutil.move(pap_copy / "pap" / "2025" / CSV_FILE.name, pap_copy / "pap" / "2024" / CSV_FILE.name)
+    db = tmp_path / "w.duckdb"
+    report = _load(pap_copy, db)
+    assert report.loaded == ["PAP-2024-P352"]
+    [r] = report.rejected
+    assert r.error == (
+        f"pap/2024/{CSV_FILE.name}:1: vintage mismatch: the headers say 2025 ('2024 Cible (PAP 2024)',"
+        " '2025 Cible'), the folder pap/2024/ says 2024"
+    )
+    assert q(db, "select count(*) from raw.indicator_cell where document_id like 'PAP-2025%'") == [(0,)]
+
+
+def test_a_plf_in_a_rap_folder_is_refused(tmp_path):
+    raw = _raw_with(tmp_path, {"rap/2025/plf.csv": CSV_FILE.read_bytes()})
+    [r] = _load(raw, tmp_path / "w.duckdb").rejected
+    assert r.error == (
+        "rap/2025/plf.csv:1: document type mismatch: the header is a PAP's (layout 'PLF/PAP performance'),"
+        " the folder rap/2025/ says RAP"
+    )
+
+
+def test_year_columns_that_disagree_are_refused(tmp_path):
+    """'Réalisation 2017' beside 'Prévision 2018 PAP 2018': the header names two vintages."""
+    data = _rap_2017().replace(b";Pr\xe9vision 2017 PAP 2017;", b";Pr\xe9vision 2018 PAP 2018;", 1)
+    raw = _raw_with(tmp_path, {RAP_2017: data})
+    [r] = _load(raw, tmp_path / "w.duckdb").rejected
+    assert r.error == (
+        f"{RAP_2017}:1: the year columns of the header disagree on the vintage: 'Réalisation 2017' says 2017;"
+        " 'Prévision 2018 PAP 2018' says 2018; 'Prévision 2017 PAP 2018' says 2017"
+    )
+
+
+def test_a_header_naming_no_vintage_is_filed_by_its_folder(tmp_path):
+    """Realisation columns alone do not say which PLF printed them: the folder decides."""
+    text = CSV_FILE.read_bytes().decode("utf-8-sig")
+    records = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=";") if r]
+    kept = [i for i, name in enumerate(records[0]) if "Cible" not in name]
+    out = io.StringIO(newline="")
+    csv.writer(out, delimiter=";", lineterminator="\r\n").writerows([[r[i] for i in kept] for r in records])
+    raw = _raw_with(tmp_path, {"pap/2031/realisations.csv": out.getvalue().encode("utf-8")})
+    report = _load(raw, tmp_path / "w.duckdb")
+    assert report.loaded == ["PAP-2031"] and report.rejected == []
+
+
+def test_a_loaded_file_turned_into_a_copy_keeps_its_previous_version(tmp_path):
+    """rap/2016's file overwritten with RAP 2017's bytes: refused as a copy; RAP-2016 stands as loaded
+    (a refused file removes no document), RAP-2017 is untouched."""
+    rap_2016 = SHIPPED_DOCUMENTS["RAP-2016"][0]
+    raw = _raw_with(tmp_path, {rap_2016: (RAW_DIR / rap_2016).read_bytes(), RAP_2017: _rap_2017()})
+    db = tmp_path / "w.duckdb"
+    _load(raw, db)
+    before = _snapshot(db)
+    (raw / rap_2016).write_bytes(_rap_2017())
+    report = _load(raw, db)
+    assert report.loaded == [] and report.removed == [] and report.standing == ["RAP-2016"]
+    [r] = report.rejected
+    assert r.error.startswith(f"{rap_2016}: copy of {RAP_2017} (RAP-2017): the same bytes")
+    assert r.outcome.startswith("the previous version stands: RAP-2016 (sha256 4fc2757841d5")
+    assert _snapshot(db) == before
+
+
+def test_a_copy_loaded_by_an_earlier_release_is_named_and_stands_until_deleted(tmp_path):
+    """A warehouse where an earlier release loaded the copy as RAP-2018 (reader version 3): the run
+    quarantines it as a copy and says RAP-2018 still stands (only deleting a file takes a document
+    out); deleting the copy takes RAP-2018 out, RAP-2017 stays."""
+    raw = _raw_with(tmp_path, {RAP_2017: _rap_2017(), RAP_COPY: _rap_2017()})
+    db = tmp_path / "w.duckdb"
+    _load(_raw_with(tmp_path / "first", {RAP_2017: _rap_2017()}), db)
+    with connection(db) as con:  # what the earlier release made of rap/2018/: RAP-2017 again
+        for table in ("source_document", "indicator_cell", "skipped_record"):
+            columns = [r[0] for r in con.execute(f"describe raw.{table}").fetchall()]
+            values = ", ".join(
+                {"document_id": "'RAP-2018'", "source_file": f"'{RAP_COPY}'", "vintage_year": "2018"}.get(
+                    c, c
+                )
+                for c in columns
+            )
+            con.execute(
+                f"insert into raw.{table} select {values} from raw.{table} where document_id = 'RAP-2017'"
+            )
+        con.execute("update raw.source_document set reader_version = 3")
+    report = _load(raw, db)
+    assert report.loaded == ["RAP-2017"] and report.standing == ["RAP-2018"] and report.removed == []
+    [r] = report.rejected
+    assert r.error.startswith(f"{RAP_COPY}: copy of {RAP_2017} (RAP-2017)")
+    assert r.outcome.startswith("the previous version stands: RAP-2018")
+    (raw / RAP_COPY).unlink()
+    report = _load(raw, db)
+    assert report.removed == ["RAP-2018"] and report.rejected == []
+    assert _documents(db) == [("RAP-2017", RAP_2017, RAP_2017_SHA)]
 
 
 def test_a_locked_warehouse_fails_with_a_message_naming_the_lock(tmp_path):

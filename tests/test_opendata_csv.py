@@ -84,7 +84,9 @@ def raises_at(path: Path, line: int | None, *fragments: str) -> SourceFormatErro
 
 def test_document_facts(doc):
     assert doc.source_format == "opendata_csv"
-    assert doc.vintage_year is None
+    # What the header says: a PLF 2025 ('2024 Cible (PAP 2024)' is the year before's, '2025 Cible' N's).
+    assert (doc.document_type, doc.vintage_year, doc.vintage_line) == ("PAP", 2025, 1)
+    assert doc.vintage_evidence == "'2024 Cible (PAP 2024)', '2025 Cible'"
     assert doc.programme_code is None and doc.programme_label is None
     assert doc.encoding == "utf-8"
     assert doc.line_count == 2177

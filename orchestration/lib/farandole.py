@@ -199,6 +199,7 @@ class _Parser(TableParsing):
         self.blanks = blanks
         self.doc = doc
         self.header_lines: dict[str, int] = {}
+        self.header_markers: dict[str, str] = {}
         self.programme_code = ""
         self.objective_number: str | None = None
         self.objective_label = ""
@@ -273,7 +274,9 @@ class _Parser(TableParsing):
                 f" then {value!r}",
             )
         header[name] = value
-        self.header_lines.setdefault(name, line)
+        if name not in self.header_lines:
+            self.header_lines[name] = line
+            self.header_markers[name] = s[s.index("(") + 1 : s.rindex(")")]  # 'annee#2024' as printed
 
     def check_header(self, line: int) -> None:
         header = self.doc.header
@@ -294,6 +297,8 @@ class _Parser(TableParsing):
                 self.header_lines[PROGRAMME_VARIABLE], f"header variable numProg is not a number: {num!r}"
             )
         self.doc.vintage_year = int(annee)
+        self.doc.vintage_line = self.header_lines[YEAR_VARIABLE]
+        self.doc.vintage_evidence = self.header_markers[YEAR_VARIABLE]
         self.programme_code = "P" + num
         self.doc.programme_code = self.programme_code
         self.doc.programme_label = header.get(PROGRAMME_LABEL_VARIABLE)

@@ -2,7 +2,13 @@
 
 Layout of RAW_DIR: `<pap|rap>/<vintage year>/<file as published>`; `.txt` files are Farandole text
 exports (one programme), `.csv` files are all-programme open-data exports. The folder gives the
-document type and vintage; the content must agree.
+document type and vintage; the content must agree: a file whose headers name another vintage (the
+`annee#` variable of a text export, the year columns of a CSV) or another document type (a CSV's
+layout) is refused. Where the headers name none, the folder decides.
+
+A document is what its contents say, so a file whose bytes are another present file's (same
+sha256) is a copy, not a second document: refused, naming the file that provides those bytes. The
+file already loaded keeps them; between two newcomers, the first by path that loads.
 
 The load is incremental and idempotent: a file whose path and sha256 are already loaded is not
 parsed again; a changed file replaces its document (delete + insert in one transaction, so a killed
@@ -12,6 +18,7 @@ A file that cannot be read is quarantined in `raw.rejected_document` with the er
 line, and the other files still land. When that file had been loaded before, the last good version
 stands: its rows stay in the raw schema (so in the marts) and the quarantine row names it
 (`standing_document_id`, `standing_sha256`): new bytes that fail to read never erase a document.
+A refused file adds no document and removes none.
 """
 
 import hashlib
@@ -69,6 +76,10 @@ class Rejection:
     # file is loaded).
     standing_document_id: str | None = None
     standing_sha256: str | None = None
+    # The file that already provides this document or these bytes (a duplicate or a copy); None
+    # for a file refused for its own content. Such a verdict depends on the other file, so it is
+    # decided again every run, never carried over from the last one.
+    duplicate_of: str | None = None
 
     @property
     def outcome(self) -> str:
@@ -178,15 +189,28 @@ def document_id_for(source: SourceFile, doc: ParsedDocument) -> str:
 
 def parse_source(source: SourceFile, data: bytes) -> ParsedDocument:
     if source.source_format == "farandole_text":
-        doc = read_farandole(source.path, data, document_type=source.document_type)
-        if doc.vintage_year != source.vintage_year:
-            raise SourceFormatError(
-                source.path,
-                None,
-                f"the document says vintage {doc.vintage_year} but lies in the {source.vintage_year} folder",
-            )
-        return doc
+        return read_farandole(source.path, data, document_type=source.document_type)
     return read_opendata_csv(source.path, data)
+
+
+def identity_error(source: SourceFile, doc: ParsedDocument) -> SourceFormatError | None:
+    """The error of a file whose headers say it is another document than its folder names."""
+    folder = "/".join(source.relpath.split("/")[:2])
+    if doc.document_type is not None and doc.document_type != source.document_type:
+        return SourceFormatError(
+            source.relpath,
+            1,
+            f"document type mismatch: the header is a {doc.document_type}'s (layout"
+            f" {doc.header.get('layout')!r}), the folder {folder}/ says {source.document_type}",
+        )
+    if doc.vintage_year is not None and doc.vintage_year != source.vintage_year:
+        return SourceFormatError(
+            source.relpath,
+            doc.vintage_line,
+            f"vintage mismatch: the headers say {doc.vintage_year} ({doc.vintage_evidence}),"
+            f" the folder {folder}/ says {source.vintage_year}",
+        )
+    return None
 
 
 @lru_cache(maxsize=65536)
@@ -350,10 +374,12 @@ def ingest(
         ).fetchall()
     }
     loaded_by_file = {source_file: (doc_id, sha) for doc_id, (source_file, sha) in loaded.items()}
+    # Rejections that depend on another file (duplicate_of) are decided again, never carried over.
     previously_rejected = {
-        row[0]: row
+        row[0]: row[:5]
         for row in con.execute(
-            "select source_file, document_id, sha256, error_line, error from raw.rejected_document"
+            "select source_file, document_id, sha256, error_line, error from raw.rejected_document "
+            "where duplicate_of is null"
         ).fetchall()
     }
 
@@ -362,10 +388,18 @@ def ingest(
     claimed = {
         doc_id: source_file for doc_id, (source_file, _sha) in loaded.items() if source_file in present
     }
+    # sha256 -> (file, document id) that provides these bytes. Likewise the bytes stay with the
+    # file loaded from them while it is present (even refused today, its version stands);
+    # newcomers take theirs in path order as they load. The first by path wins a tie (only a
+    # warehouse loaded before copies were refused can hold one).
+    holders: dict[str, tuple[str, str]] = {}
+    for doc_id, (source_file, sha) in sorted(loaded.items(), key=lambda item: item[1][0]):
+        if source_file in present:
+            holders.setdefault(sha.split("@")[0], (source_file, doc_id))
     batch = _Batch(con)
 
     try:
-        _scan(files, report, loaded_by_file, previously_rejected, claimed, batch, now)
+        _scan(files, report, loaded_by_file, previously_rejected, claimed, holders, batch, now)
     except BaseException:
         batch.rollback()
         raise
@@ -392,6 +426,7 @@ def _scan(
     loaded_by_file: dict[str, tuple[str, str]],
     previously_rejected: dict[str, tuple],
     claimed: dict[str, str],
+    holders: dict[str, tuple[str, str]],
     batch: _Batch,
     now: datetime,
 ) -> None:
@@ -414,6 +449,18 @@ def _scan(
             reject(Rejection(source.relpath, f"{source.relpath}: {exc}"))
             continue
         sha = _sha256(data)
+        holder = holders.get(sha)
+        if holder is not None and holder[0] != source.relpath:
+            # Checked before "unchanged": a copy loaded before copies were refused is named too.
+            holder_file, holder_doc = holder
+            message = (
+                f"copy of {holder_file} ({holder_doc}): the same bytes (sha256 {sha[:12]}…),"
+                " not another document"
+            )
+            reject(
+                Rejection(source.relpath, f"{source.relpath}: {message}", None, sha, duplicate_of=holder_file)
+            )
+            continue
         if known and known[1] == sha:
             report.unchanged.append(known[0])
             continue
@@ -434,19 +481,29 @@ def _scan(
             message = "no indicator cell in the file (empty or truncated export?)"
             reject(Rejection(source.relpath, f"{source.relpath}: {message}", None, sha))
             continue
-        holder = claimed.get(document_id)
-        if holder is not None and holder != source.relpath:
+        mismatch = identity_error(source, doc)
+        if mismatch is not None:
+            where = f"{source.relpath}:{mismatch.line}" if mismatch.line is not None else source.relpath
+            reject(Rejection(source.relpath, f"{where}: {mismatch.message}", mismatch.line, sha))
+            continue
+        provider = claimed.get(document_id)
+        if provider is not None and provider != source.relpath:
             reject(
                 Rejection(
                     source.relpath,
-                    f"{source.relpath}: duplicate document {document_id}: already provided by {holder}",
+                    f"{source.relpath}: duplicate document {document_id}: already provided by {provider}",
                     None,
                     sha,
                     document_id,
+                    duplicate_of=provider,
                 )
             )
             continue
         claimed[document_id] = source.relpath
+        old_sha = known[1].split("@")[0] if known is not None else None
+        if old_sha is not None and holders.get(old_sha) == (source.relpath, known[0]):
+            del holders[old_sha]  # its old bytes are replaced: they no longer stand for anything
+        holders[sha] = (source.relpath, document_id)
         batch.add(source, doc, document_id, sha, len(data), now)
         report.loaded.append(document_id)
         report.cells_loaded += len(doc.cells)
@@ -492,6 +549,7 @@ def _write(
                     now,
                     r.standing_document_id,
                     r.standing_sha256,
+                    r.duplicate_of,
                 ],
             )
         con.execute("commit")

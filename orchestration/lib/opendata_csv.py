@@ -18,6 +18,14 @@ not matter; year columns are found by their header in both word orders ('2025 Ci
 'Réalisation 2015', 'Prévision 2017 PAP 2017'), so a new vintage in a known layout loads unchanged.
 A header that matches no layout is refused with the columns the nearest layout lacks.
 
+The header also says what the document is (`header_identity`): the layout gives the document type
+(PLF/PAP layout: PAP; the RAP layouts: RAP) and the year columns give the vintage N. In a RAP N,
+every 'Prévision' column is of year N ('Prévision N PAP N', 'Prévision N PAP N+1') and so is the
+latest 'Réalisation' ('Réalisation N'; the others are N-2 and N-1); in a PLF N, 'N-1 Cible (PAP
+N-1)' is the target of the year before and the earliest plain 'Cible' is N's. Columns that disagree
+are an error; a header whose year columns name no vintage (realisations alone) says nothing, and
+the folder decides.
+
 Each year cell becomes one `CellRecord` carrying the raw text as published; `cells.parse_cell`
 classifies it later. `source_line` is the physical line (1-based, counting line feeds, as
 `grep -n` and `wc -l` do) where the record starts; the header is line 1. Records that carry no
@@ -217,6 +225,48 @@ def _read_header(
     return layout, by_field, years
 
 
+# Layout -> the document type its header says.
+LAYOUT_DOCUMENT_TYPE = {
+    "PLF/PAP performance": "PAP",
+    "RAP performance with ids (2012-2014, 2017)": "RAP",
+    "RAP performance without ids (2015-2016)": "RAP",
+}
+
+
+def header_identity(
+    layout: str, years: list[tuple[int, str, int, str]], path: Path | str
+) -> tuple[str, int | None, str | None]:
+    """(document type, vintage, the year columns that name the vintage, quoted) of a header.
+
+    The vintage is None when no year column names it (the folder decides); year columns naming two
+    vintages are an error (line 1)."""
+    document_type = LAYOUT_DOCUMENT_TYPE[layout]
+    claims: list[tuple[int, str]] = []  # (vintage, header) for each column that names it
+    if document_type == "RAP":
+        realisations = [(year, header) for _i, header, year, kind in years if kind == "realisation"]
+        if realisations:
+            claims.append(max(realisations))
+        claims += [
+            (year, header)
+            for _i, header, year, kind in years
+            if kind in ("target_previous_pap", "updated_forecast")
+        ]
+    else:
+        # 'N-1 Cible (PAP N-1)': the target PAP N-1 set for its own year, echoed by PLF N.
+        claims += [(year + 1, header) for _i, header, year, kind in years if kind == "target_previous_pap"]
+        targets = [(year, header) for _i, header, year, kind in years if kind == "target"]
+        if targets:
+            claims.append(min(targets))
+    vintages = sorted({vintage for vintage, _header in claims})
+    if len(vintages) > 1:
+        said = "; ".join(f"{header!r} says {vintage}" for vintage, header in claims)
+        raise SourceFormatError(path, 1, f"the year columns of the header disagree on the vintage: {said}")
+    if not vintages:
+        return document_type, None, None
+    ordered = sorted(claims, key=lambda claim: [h for _i, h, _y, _k in years].index(claim[1]))
+    return document_type, vintages[0], ", ".join(repr(header) for _vintage, header in ordered)
+
+
 def read_opendata_csv(path: Path, data: bytes | None = None) -> ParsedDocument:
     """Read one open-data performance CSV. `data` (the file's bytes) spares a second read."""
     if data is None:
@@ -248,15 +298,19 @@ def read_opendata_csv(path: Path, data: bytes | None = None) -> ParsedDocument:
     except csv.Error as exc:
         raise SourceFormatError(path, 1, f"unreadable header: {exc}") from exc
     layout, col, years = _read_header(names, path)
+    document_type, vintage, evidence = header_identity(layout, years, path)
     width = len(names)
     doc = ParsedDocument(
         source_format=SOURCE_FORMAT,
-        vintage_year=None,
+        vintage_year=vintage,
         programme_code=None,
         programme_label=None,
         header={"columns": DELIMITER.join(names), "layout": layout},
         encoding=encoding,
         line_count=line_count,
+        document_type=document_type,
+        vintage_line=1 if vintage is not None else None,
+        vintage_evidence=evidence,
     )
 
     def get(row: list[str], name: str) -> str:

@@ -112,16 +112,20 @@ alter table raw.source_document add column if not exists reader_version integer;
 """
 # Bumped whenever a reader changes what it makes of the same bytes: documents loaded by another
 # version are read again, so an unchanged file never keeps the rows of an older reader.
-READER_VERSION = 3
+# 4: files whose headers contradict their folder's vintage or type are refused (the loaded ones are
+# read again, so that one loaded before is named in the quarantine).
+READER_VERSION = 4
 
 # Columns added to `raw.rejected_document` after RAW_DDL was first shipped: a warehouse created
 # before has the table without them (CREATE TABLE IF NOT EXISTS leaves it as it is).
 REJECTION_MIGRATIONS = """
 alter table raw.rejected_document add column if not exists standing_document_id varchar;
 alter table raw.rejected_document add column if not exists standing_sha256 varchar;
+alter table raw.rejected_document add column if not exists duplicate_of varchar;
 """
 REJECTION_COLUMNS = (
-    "source_file document_id sha256 error_line error rejected_at standing_document_id standing_sha256"
+    "source_file document_id sha256 error_line error rejected_at standing_document_id standing_sha256 "
+    "duplicate_of"
 ).split()
 
 CELL_COLUMNS = (

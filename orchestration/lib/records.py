@@ -86,7 +86,9 @@ class SkippedRecord:
 @dataclass(slots=True)
 class ParsedDocument:
     source_format: str  # 'farandole_text' or 'opendata_csv'
-    vintage_year: int | None  # what the content says (text: annee#; CSV: None, read from the path)
+    # The vintage the content says (text: the annee# header variable; CSV: its year columns), None
+    # when it says none (the folder decides).
+    vintage_year: int | None
     programme_code: str | None  # text export: 'P352'; CSV (all programmes): None
     programme_label: str | None
     header: dict[str, str] = field(default_factory=dict)  # raw header variables / CSV column names
@@ -96,6 +98,9 @@ class ParsedDocument:
     methodology: list[MethodologyRecord] = field(default_factory=list)
     record_count: int | None = None  # CSV: data records read (blank lines aside); text: None
     skipped: list[SkippedRecord] = field(default_factory=list)
+    document_type: str | None = None  # CSV: PAP or RAP, from the layout; text: None (both read alike)
+    vintage_line: int | None = None  # the line that says the vintage (CSV: the header, 1)
+    vintage_evidence: str | None = None  # what says it, as printed: "'Réalisation 2017', …", "annee#2024"
 
 
 def decode_source(data: bytes, path: Path | str) -> tuple[str, str]:

@@ -27,8 +27,9 @@ RAW_TABLES = {
         "performance section; a 'Valeur cible' whose 'Année cible' is not one year)."
     ),
     "rejected_document": (
-        "Quarantine: files that could not be read, with the error, file and line, and the version "
-        "loaded before that still stands (standing_document_id, standing_sha256), if any."
+        "Quarantine: files that could not be read, or that say they are another document than their "
+        "folder names, with the error, file and line, the version loaded before that still stands "
+        "(standing_document_id, standing_sha256), if any, and the file it repeats (duplicate_of)."
     ),
 }
 
