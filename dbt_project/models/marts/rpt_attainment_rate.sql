@@ -7,9 +7,19 @@
 -- The official verdicts, where a RAP prints them, are counted beside ours over every measure-year
 -- (official_assessed, official_met, official_share_met), and compared where both judge
 -- (both_assessed, agreeing), for comparison only. Measures that no programme owns are left out.
+-- "Assessed" is the seed's: ref_verdict.is_assessed (met, improved, not_improved).
 with
 
-measure_years as (
+verdicts as (
+
+    select
+        verdict,
+        is_assessed
+    from {{ ref('ref_verdict') }}
+
+),
+
+attainment as (
 
     select
         year,
@@ -18,14 +28,34 @@ measure_years as (
         programme_code,
         programme_label,
         verdict,
-        verdict in ('met', 'improved', 'not_improved') and not is_fallback_target as is_assessed,
-        verdict in ('met', 'improved', 'not_improved') and is_fallback_target as is_fallback_assessed,
-        official_verdict in ('met', 'improved', 'not_improved') as is_officially_assessed,
         is_fallback_target,
         official_verdict,
         agrees_with_official
     from {{ ref('rpt_measure_attainment') }}
     where programme_code is not null
+
+),
+
+measure_years as (
+
+    select
+        attainment.year,
+        attainment.mission_code,
+        attainment.mission_label,
+        attainment.programme_code,
+        attainment.programme_label,
+        attainment.verdict,
+        attainment.is_fallback_target,
+        attainment.official_verdict,
+        attainment.agrees_with_official,
+        ours.is_assessed and not attainment.is_fallback_target as is_assessed,
+        ours.is_assessed and attainment.is_fallback_target as is_fallback_assessed,
+        coalesce(official.is_assessed, false) as is_officially_assessed
+    from attainment
+    inner join verdicts as ours
+        on attainment.verdict = ours.verdict
+    left join verdicts as official
+        on attainment.official_verdict = official.verdict
 
 ),
 
