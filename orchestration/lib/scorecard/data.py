@@ -153,19 +153,25 @@ def load_marts(marts_db: Path) -> Marts:
             missions[code].label = label
         return missions[code]
 
+    def latest_label(rates: dict[int, dict]) -> str | None:
+        # the rates carry the label printed each year: the latest names the mission today
+        return next(
+            (r["mission_label"] for _, r in sorted(rates.items(), reverse=True) if r["mission_label"]), None
+        )
+
     for p in programmes:
         rates = mission_rates.get(p.get("mission_code"), {})
-        label = next((r["mission_label"] for r in rates.values() if r["mission_label"]), None)
         # No label for the programmes without a mission code: they belong to different missions.
-        label = (label or p.get("mission_label")) if p.get("mission_code") else None
+        label = (p.get("mission_label") or latest_label(rates)) if p.get("mission_code") else None
         mission(p.get("mission_code"), label).programmes.append(p)
     for m in measures.values():
         if m.row.get("programme_code"):
             by_programme[m.row["programme_code"]].append(m)
         else:
             mission(m.row.get("mission_code"), None).measures.append(m)
+    # a mission of past years only (its programmes are under another mission today) has its page too
     for code, rates in mission_rates.items():
-        mission(code, None).rates = rates
+        mission(code, latest_label(rates) if code else None).rates = rates
     ordered = sorted(missions.values(), key=lambda m: (m.code is None, natural_key(m.code)))
     return Marts(
         programmes=programmes,
