@@ -17,7 +17,7 @@ from .contract_numbers import FCT_INDICATOR_VALUE_TOTAL
 
 def test_readme_documents_four_queries():
     assert list(readme_queries()) == [
-        "The scorecard of a programme",
+        "The taux d'atteinte des cibles of a programme, ours beside the RAP's",
         "The taux d'atteinte des cibles of a mission, ours beside the RAP's",
         "The attainment of one measure across years",
         "Targets set below the last realisation",
@@ -42,33 +42,33 @@ def test_readme_queries_through_sqlalchemy_read_only(engine, published):
         )
     # the same answers as the warehouse's own tables, recomputed there from the facts
     with duckdb.connect(str(published / "warehouse.duckdb"), read_only=True) as wh:
-        scorecard = wh.execute(
-            """select m.programme_code, a.year,
-                   count(*) filter (where a.attainment_status <> 'no_target'),
-                   count(*) filter (where a.attainment_status in ('met', 'not_met')),
-                   count(*) filter (where a.attainment_status = 'met'),
-                   count(*) filter (where a.attainment_status = 'not_met')
-            from marts.fct_target_attainment a join marts.dim_measure m using (measure_key)
-            where m.programme_code = 'P129' group by all order by 2"""
-        ).fetchall()
-        rate = wh.execute(
-            """select a.year, count(*) filter (where a.verdict in ('met', 'improved', 'not_improved')),
-                   count(*) filter (where a.verdict = 'met')
-            from marts.fct_target_attainment a join marts.dim_measure m using (measure_key)
-            left join marts.dim_programme p on m.programme_code = p.programme_code
-            where coalesce(p.mission_code, m.mission_code) = 'AA' and m.programme_code is not null
-            group by 1 order by 1"""
+        # counted from the fact, under the programme and mission each measure had that year (the
+        # wide view), fallback targets apart
+        counts = """select a.year, count(*) filter (where a.verdict in ('met', 'improved', 'not_improved')
+                       and not a.is_fallback_target),
+                   count(*) filter (where a.verdict = 'met' and not a.is_fallback_target),
+                   count(*) filter (where a.verdict in ('met', 'improved', 'not_improved') and a.is_fallback_target),
+                   count(*) filter (where a.official_verdict in ('met', 'improved', 'not_improved'))
+            from marts.fct_target_attainment a join marts.rpt_measure_attainment v using (measure_key, year)
+            where {where} group by 1 order by 1"""
+        programme = wh.execute(counts.format(where="v.programme_code = 'P176'")).fetchall()
+        mission = wh.execute(
+            counts.format(where="v.mission_code = 'AA' and v.programme_code is not null")
         ).fetchall()
         below = wh.execute(
             "select count(*) from marts.fct_target_trajectory where is_below_achieved"
         ).fetchone()[0]
-    assert [r[:6] for r in results["The scorecard of a programme"]] == scorecard
-    # P129 through the years: RAP 2012-2017 judged, then the PAP years; 30157 met in 2023
-    assert ("P129", 2023, 1, 1, 1, 0, 1.0) in results["The scorecard of a programme"]
-    assert {r[1] for r in results["The scorecard of a programme"] if r[3] > 0} >= set(range(2012, 2018))
+    p176 = results["The taux d'atteinte des cibles of a programme, ours beside the RAP's"]
+    assert [(r[0], r[2], r[3], r[7], r[9]) for r in p176] == programme
+    by_year = {r[0]: r for r in p176}
+    # 2017: met / (met + improved + not_improved) = 3 / 20; the RAP's own 3 / 21
+    assert by_year[2017][1] == "Police nationale" and by_year[2017][6] == round(3 / 20, 4)
+    assert by_year[2017][10] == round(3 / 21, 4)
+    # 2015: no PAP 2015 target shipped, every judged target is a fallback: none in the headline
+    assert by_year[2015][2] == 0 and by_year[2015][6] is None and by_year[2015][7] > 0
     taux = results["The taux d'atteinte des cibles of a mission, ours beside the RAP's"]
-    assert [r[:3] for r in taux] == rate
-    official_2017 = [r[4] for r in taux if r[0] == 2017]
+    assert [(r[0], r[2], r[3]) for r in taux] == [r[:3] for r in mission]
+    official_2017 = [r[5] for r in taux if r[0] == 2017]
     assert official_2017 and official_2017[0] is not None  # RAP 2017 prints its verdicts
     assert results["The attainment of one measure across years"] == [
         (2021, None, "5", "PAP-2024-P352", "no_target", None),
@@ -110,8 +110,17 @@ def test_parquet_exports_hold_every_mart(published):
         "fct_target_attainment.parquet",
         "fct_target_revision.parquet",
         "fct_target_trajectory.parquet",
+        "ref_attainment_status.parquet",
+        "ref_cell_status.parquet",
+        "ref_direction_source.parquet",
+        "ref_official_verdict.parquet",
+        "ref_unit.parquet",
+        "ref_unit_family.parquet",
+        "ref_unit_scale.parquet",
+        "ref_value_kind.parquet",
+        "ref_verdict.parquet",
         "rpt_attainment_rate.parquet",
-        "rpt_programme_scorecard.parquet",
+        "rpt_measure_attainment.parquet",
         "rpt_scorecard_mission_rate.parquet",
         "rpt_scorecard_programme.parquet",
         "rpt_scorecard_year.parquet",

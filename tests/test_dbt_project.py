@@ -101,16 +101,24 @@ def test_every_mart_has_its_row_count(con):
             "select count(*) from (select distinct measure_key, year from marts.fct_indicator_value "
             "where value_status <> 'empty' and value_kind in ('realisation', 'target', 'target_previous_pap'))"
         ),
-        "rpt_attainment_rate": (
-            "select count(*) from (select distinct m.programme_code, a.year from marts.fct_target_attainment a "
-            "join marts.dim_measure m using (measure_key) where m.programme_code is not null)"
-        ),
+        "rpt_measure_attainment": "select count(*) from marts.fct_target_attainment",
     }
     for table, sql in invariants.items():
         assert _one(con, f"select count(*) from marts.{table}") == _one(con, sql), table
-    assert _one(con, "select count(*) from marts.rpt_programme_scorecard") == _one(
-        con, "select count(*) from marts.rpt_attainment_rate"
-    )
+    # the rate: one row per year, per year x mission and per year x programme of the wide view
+    levels = dict(_one(con, "select grouping_level, count(*) from marts.rpt_attainment_rate group by 1"))
+    assert levels == {
+        level: _one(
+            con,
+            f"select count(*) from (select distinct {keys} from marts.rpt_measure_attainment "
+            "where programme_code is not null)",
+        )[0][0]
+        for level, keys in (
+            ("year", "year"),
+            ("mission", "year, mission_code"),
+            ("programme", "year, mission_code, programme_code"),
+        )
+    }
 
 
 def test_seed_document_numbers(con):

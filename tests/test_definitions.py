@@ -33,7 +33,7 @@ ASSETS = {
     "marts/fct_target_revision": ("warehouse", ("dbt", "duckdb")),
     "marts/fct_target_trajectory": ("warehouse", ("dbt", "duckdb")),
     "marts/rpt_attainment_rate": ("warehouse", ("dbt", "duckdb")),
-    "marts/rpt_programme_scorecard": ("warehouse", ("dbt", "duckdb")),
+    "marts/rpt_measure_attainment": ("warehouse", ("dbt", "duckdb")),
     "marts/rpt_scorecard_mission_rate": ("warehouse", ("dbt", "duckdb")),
     "marts/rpt_scorecard_programme": ("warehouse", ("dbt", "duckdb")),
     "marts/rpt_scorecard_year": ("warehouse", ("dbt", "duckdb")),

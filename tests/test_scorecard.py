@@ -52,6 +52,11 @@ def built(published, tmp_path_factory) -> dict:
                 [HOSTILE, value, FAST_LABEL],
             ).fetchall()
             assert planted == [(1,)], (table, value)
+        # the wide view prints it as of each year (the scorecard does not read it): planted there too
+        for column in ("indicator_label", "measure_label"):
+            con.execute(
+                f"update rpt_measure_attainment set {column} = ? where {column} = ?", [HOSTILE, FAST_LABEL]
+            )
         # nowhere else: the label is printed in those two places only
         columns = con.execute(
             "select table_schema, table_name, column_name from information_schema.columns "
@@ -300,7 +305,8 @@ def test_one_page_per_programme_and_per_mission_and_an_index_linking_them(render
         for r in _query(
             rendered,
             "select mission_code from dim_programme union "
-            "select mission_code from dim_measure where programme_code is null",
+            "select mission_code from dim_measure where programme_code is null union "
+            "select mission_code from rpt_scorecard_mission_rate",
         )
     }
     with_rates = _query(rendered, "select count(distinct programme_code) as n from rpt_attainment_rate")[0][
@@ -358,7 +364,8 @@ def test_index_covers_every_year_with_our_rate_beside_the_official_one(rendered)
     (mine,) = _query(
         rendered,
         "select round(count(*) filter (where a.verdict = 'met') / count(*), 4) as share from fct_target_attainment a "
-        "join dim_measure m using (measure_key) where a.year = 2017 and m.programme_code is not null "
+        "join rpt_measure_attainment m using (measure_key, year) where a.year = 2017 "
+        "and m.programme_code is not null and not a.is_fallback_target "
         "and a.verdict in ('met', 'improved', 'not_improved')",
     )
     assert float(_share_row(table)[2017][0]["data-share"]) == mine["share"]
@@ -367,7 +374,7 @@ def test_index_covers_every_year_with_our_rate_beside_the_official_one(rendered)
 def test_index_rows_give_each_programme_its_rate_per_year(rendered):
     index = _page(rendered, "index.html")
     rows = dict(re.findall(r'<tr data-programme="([^"]+)">(.*?)</tr>', index, re.S))
-    rates = _query(rendered, "select * from rpt_attainment_rate")
+    rates = _query(rendered, "select * from rpt_attainment_rate where grouping_level = 'programme'")
     assert len(rates) > 1000
     for r in rates:
         row = rows[r["programme_code"]]
@@ -396,7 +403,7 @@ def test_each_mission_page_charts_its_rate_over_the_years(rendered):
             rendered,
             "select mission_code, year, round(sum(met) / nullif(sum(targets_assessed), 0), 4) as share, "
             "round(sum(official_met) / nullif(sum(official_assessed), 0), 4) as official "
-            "from rpt_attainment_rate group by all",
+            "from rpt_attainment_rate where grouping_level = 'programme' group by all",
         )
     }
     assert len(by_mission) > 30
@@ -471,7 +478,10 @@ def test_measure_rows_show_where_the_direction_came_from(rendered):
 def test_programme_page_gives_its_rate_per_year(rendered):
     page = _page(rendered, "P129.html")
     (table,) = [t for caption, t in _rate_tables(page).items() if "rpt_attainment_rate" in caption]
-    rates = _query(rendered, "select * from rpt_attainment_rate where programme_code = 'P129'")
+    rates = _query(
+        rendered,
+        "select * from rpt_attainment_rate where grouping_level = 'programme' and programme_code = 'P129'",
+    )
     assert any(r["official_share_met"] is not None for r in rates)
     for r in rates:
         assert table["targets assessed"][r["year"]][1] == str(r["targets_assessed"])
@@ -480,6 +490,33 @@ def test_programme_page_gives_its_rate_per_year(rendered):
         if r["official_share_met"] is not None:
             assert table["taux d'atteinte, official (RAP)"][r["year"]][1] == _pct(r["official_share_met"])
     assert 'class="rate-chart" data-rate="P129"' in page
+
+
+def test_p176_page_shows_the_one_taux_d_atteinte_of_2017(rendered):
+    """P176 2017: the share the page prints is met / (met + improved + not_improved) of the measure-years
+    of that year's P176 judged against the PAP 2017 target, counted here from the fact table (0.15, where
+    the removed met / (met + not_met) model said 0.70)."""
+    ((met, assessed),) = [
+        tuple(r.values())
+        for r in _query(
+            rendered,
+            "select count(*) filter (where a.verdict = 'met'), "
+            "count(*) filter (where a.verdict in ('met', 'improved', 'not_improved')) "
+            "from fct_target_attainment a join rpt_measure_attainment v using (measure_key, year) "
+            "where v.programme_code = 'P176' and a.year = 2017 and not a.is_fallback_target",
+        )
+    ]
+    (table,) = [
+        t
+        for caption, t in _rate_tables(_page(rendered, "P176.html")).items()
+        if "rpt_attainment_rate" in caption
+    ]
+    attrs, text = _share_row(table)[2017]
+    assert (
+        assessed > 0
+        and float(attrs["data-share"]) == round(met / assessed, 4)
+        and text == _pct(met / assessed)
+    )
 
 
 def test_p129_shows_30157_met_in_2023_and_its_revised_target(rendered):

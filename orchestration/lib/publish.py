@@ -15,7 +15,10 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.vocabularies import PUBLISHED_SEEDS
+
 MARTS_SCHEMA = "marts"
+SEEDS_SCHEMA = "reference"  # the dbt seeds; those of vocabularies.PUBLISHED_SEEDS are published too
 # In the published file the marts sit in its `main` schema: DuckDB names a file's catalog after the
 # file, so in `marts.duckdb` a schema `marts` would make `marts.fct_…` ambiguous. This way the same
 # query text `select … from marts.fct_target_attainment` runs on the warehouse (schema marts) and on
@@ -55,7 +58,8 @@ def mart_tables(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> li
 
 
 def publish_marts(warehouse: Path, target: Path, run_id: str = "") -> Publication:
-    """Copy schema `marts` of the warehouse into a new file, then rename it over `target`."""
+    """Copy schema `marts` of the warehouse and the vocabulary seeds (`PUBLISHED_SEEDS` of schema
+    `reference`) into a new file, then rename it over `target`."""
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_name(f".{target.name}.building")
     building.unlink(missing_ok=True)
@@ -77,6 +81,14 @@ def publish_marts(warehouse: Path, target: Path, run_id: str = "") -> Publicatio
             counts[table] = con.execute(
                 f'select count(*) from "{here}".{PUBLISHED_SCHEMA}.{table}'
             ).fetchone()[0]
+        # The vocabularies beside the marts, so that BI reads what a code means without the warehouse.
+        for seed in PUBLISHED_SEEDS:
+            con.execute(
+                f'create table "{here}".{PUBLISHED_SCHEMA}.{seed} as select * from warehouse.{SEEDS_SCHEMA}.{seed}'
+            )
+            counts[seed] = con.execute(f'select count(*) from "{here}".{PUBLISHED_SCHEMA}.{seed}').fetchone()[
+                0
+            ]
         # Table and column descriptions travel with the data (dbt persisted them in the warehouse).
         for table, comment in con.execute(
             "select table_name, comment from duckdb_tables() "

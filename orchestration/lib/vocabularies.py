@@ -24,6 +24,21 @@ VOCABULARY_SEEDS: dict[str, tuple[str, str]] = {
     "unit_family": ("ref_unit_family", "unit_family"),
 }
 
+# The seeds published with the marts (data/marts.duckdb, tables of the same name): every vocabulary
+# a mart's coded column takes, the RAP's verdict wording and the unit mapping, so that a BI user can
+# read what a code means. Stewards' decisions (directions, crosswalk, match overrides) stay internal.
+PUBLISHED_SEEDS: tuple[str, ...] = (
+    "ref_attainment_status",
+    "ref_cell_status",
+    "ref_direction_source",
+    "ref_official_verdict",
+    "ref_unit",
+    "ref_unit_family",
+    "ref_unit_scale",
+    "ref_value_kind",
+    "ref_verdict",
+)
+
 
 def seed_path(seed: str) -> Path:
     return SEEDS_DIR / f"{seed}.csv"

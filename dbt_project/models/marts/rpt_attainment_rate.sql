@@ -1,95 +1,108 @@
--- The "taux d'atteinte des cibles" per mission, programme and year, as the Sénat and the Direction
--- du budget publish it, from OUR verdicts (fct_target_attainment.verdict): targets assessed (met +
--- improved + not_improved), met, improved, not_improved, no_data, not_retained, and share_met =
--- met / assessed. The official verdicts, where a RAP prints them, are counted beside ours
--- (official_assessed, official_met, official_share_met, agreeing) for comparison only.
--- A measure belongs to the programme that owns it (dim_measure.programme_code); its mission is the
--- programme's (dim_programme), else the measure's own.
+-- The "taux d'atteinte des cibles", defined once: the RAP's share_met = met / (met + improved +
+-- not_improved) of OUR verdicts, per year, year x mission and year x mission x programme (grouping
+-- sets; grouping_level says which; mission_code / programme_code are null where rolled up). It rolls
+-- up rpt_measure_attainment, so a measure-year counts under the mission and programme of that year.
+-- A measure-year judged against a fallback target (is_fallback_target: not the PAP N target of
+-- record) is left out of the headline counts and counted apart (fallback_assessed, fallback_met).
+-- The official verdicts, where a RAP prints them, are counted beside ours over every measure-year
+-- (official_assessed, official_met, official_share_met), and compared where both judge
+-- (both_assessed, agreeing), for comparison only. Measures that no programme owns are left out.
+-- "Assessed" is the seed's: ref_verdict.is_assessed (met, improved, not_improved).
 with
+
+verdicts as (
+
+    select
+        verdict,
+        is_assessed
+    from {{ ref('ref_verdict') }}
+
+),
 
 attainment as (
 
     select
-        measure_key,
         year,
+        mission_code,
+        mission_label,
+        programme_code,
+        programme_label,
         verdict,
+        is_fallback_target,
         official_verdict,
         agrees_with_official
-    from {{ ref('fct_target_attainment') }}
+    from {{ ref('rpt_measure_attainment') }}
+    where programme_code is not null
 
 ),
 
-measures as (
+measure_years as (
 
     select
-        measure_key,
-        programme_code,
-        mission_code
-    from {{ ref('dim_measure') }}
-
-),
-
-programmes as (
-
-    select
-        programme_code,
-        mission_code
-    from {{ ref('dim_programme') }}
-
-),
-
-scoped as (
-
-    select
-        coalesce(programmes.mission_code, measures.mission_code) as mission_code,
-        measures.programme_code,
         attainment.year,
+        attainment.mission_code,
+        attainment.mission_label,
+        attainment.programme_code,
+        attainment.programme_label,
         attainment.verdict,
+        attainment.is_fallback_target,
         attainment.official_verdict,
-        attainment.agrees_with_official
+        attainment.agrees_with_official,
+        ours.is_assessed and not attainment.is_fallback_target as is_assessed,
+        ours.is_assessed and attainment.is_fallback_target as is_fallback_assessed,
+        coalesce(official.is_assessed, false) as is_officially_assessed
     from attainment
-    inner join measures
-        on attainment.measure_key = measures.measure_key
-    left join programmes
-        on measures.programme_code = programmes.programme_code
-    where measures.programme_code is not null
+    inner join verdicts as ours
+        on attainment.verdict = ours.verdict
+    left join verdicts as official
+        on attainment.official_verdict = official.verdict
 
 ),
 
 aggregated as (
 
     select
+        year,
         mission_code,
         programme_code,
-        year,
-        count(*) filter (where verdict in ('met', 'improved', 'not_improved')) as targets_assessed,
-        count(*) filter (where verdict = 'met') as met,
-        count(*) filter (where verdict = 'improved') as improved,
-        count(*) filter (where verdict = 'not_improved') as not_improved,
-        count(*) filter (where verdict = 'no_data') as no_data,
-        count(*) filter (where verdict = 'not_retained') as not_retained,
-        count(*) filter (where official_verdict in ('met', 'improved', 'not_improved')) as official_assessed,
+        case
+            when grouping(mission_code) = 1 then 'year'
+            when grouping(programme_code) = 1 then 'mission'
+            else 'programme'
+        end as grouping_level,
+        min(mission_label) as mission_label,
+        min(programme_label) as programme_label,
+        count(distinct programme_code) as programmes,
+        count(*) filter (where is_assessed) as targets_assessed,
+        count(*) filter (where is_assessed and verdict = 'met') as met,
+        count(*) filter (where is_assessed and verdict = 'improved') as improved,
+        count(*) filter (where is_assessed and verdict = 'not_improved') as not_improved,
+        count(*) filter (where not is_fallback_target and verdict = 'no_data') as no_data,
+        count(*) filter (where not is_fallback_target and verdict = 'not_retained') as not_retained,
+        count(*) filter (where is_fallback_assessed) as fallback_assessed,
+        count(*) filter (where is_fallback_assessed and verdict = 'met') as fallback_met,
+        count(*) filter (where is_officially_assessed) as official_assessed,
         count(*) filter (where official_verdict = 'met') as official_met,
-        count(*) filter (
-            where verdict in ('met', 'improved', 'not_improved')
-            and official_verdict in ('met', 'improved', 'not_improved')
-        ) as both_assessed,
-        count(*) filter (
-            where verdict in ('met', 'improved', 'not_improved')
-            and official_verdict in ('met', 'improved', 'not_improved')
-            and agrees_with_official
-        ) as agreeing
-    from scoped
-    group by mission_code, programme_code, year
+        count(*) filter (where is_assessed and is_officially_assessed) as both_assessed,
+        count(*) filter (where is_assessed and is_officially_assessed and agrees_with_official) as agreeing
+    from measure_years
+    -- rollup = grouping sets (year, mission, programme), (year, mission), (year) and (): the last,
+    -- every year together, is left out (sqlfluff's duckdb dialect does not parse `grouping sets`)
+    group by rollup(year, mission_code, programme_code)
+    having grouping(year) = 0
 
 ),
 
 final as (
 
     select
-        mission_code,
-        programme_code,
+        grouping_level,
         year,
+        mission_code,
+        case when grouping_level <> 'year' then mission_label end as mission_label,
+        programme_code,
+        case when grouping_level = 'programme' then programme_label end as programme_label,
+        programmes,
         targets_assessed,
         met,
         improved,
@@ -97,6 +110,9 @@ final as (
         no_data,
         not_retained,
         round(met / nullif(targets_assessed, 0), 4) as share_met,
+        fallback_assessed,
+        fallback_met,
+        round(fallback_met / nullif(fallback_assessed, 0), 4) as fallback_share_met,
         official_assessed,
         official_met,
         round(official_met / nullif(official_assessed, 0), 4) as official_share_met,
@@ -107,9 +123,13 @@ final as (
 )
 
 select
-    mission_code,
-    programme_code,
+    grouping_level,
     year,
+    mission_code,
+    mission_label,
+    programme_code,
+    programme_label,
+    programmes,
     targets_assessed,
     met,
     improved,
@@ -117,6 +137,9 @@ select
     no_data,
     not_retained,
     share_met,
+    fallback_assessed,
+    fallback_met,
+    fallback_share_met,
     official_assessed,
     official_met,
     official_share_met,

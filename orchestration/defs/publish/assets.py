@@ -34,8 +34,9 @@ MART_KEYS = sorted((k for k in warehouse_dbt_assets.keys if k.path[0] == "marts"
     kinds={"duckdb"},
     owners=[OWNER],
     description=(
-        "data/marts.duckdb: the `marts` schema copied into its own file, built aside and renamed into "
-        "place after the blocking checks passed. Point BI tools here, read-only, never at the warehouse."
+        "data/marts.duckdb: the `marts` schema and the vocabulary seeds (ref_verdict, …) copied into its "
+        "own file, built aside and renamed into place after the blocking checks passed. Point BI tools "
+        "here, read-only, never at the warehouse."
     ),
     pool=WAREHOUSE_POOL,
     code_version=CODE_VERSION,
@@ -64,7 +65,7 @@ def marts_duckdb(
     deps=[marts_duckdb],
     kinds={"parquet"},
     owners=[OWNER],
-    description="data/exports/<mart>.parquet, one file per mart, from the published marts file.",
+    description="data/exports/<table>.parquet, one file per table of the published marts file.",
     code_version=CODE_VERSION,
 )
 def parquet_exports(context: dg.AssetExecutionContext, settings: SettingsResource) -> dg.MaterializeResult:

@@ -3,8 +3,9 @@
 Owns the one read of `data/marts.duckdb` (read-only, so a report can be rendered while a run writes
 the warehouse) and the grouping of its rows into what a page needs: the measures of each programme
 and of each mission, the facts of each measure (its measure-years, revisions, trajectory flags),
-and the aggregates, read as the marts compute them — `rpt_attainment_rate` per programme and year,
-`rpt_scorecard_mission_rate` per mission and year, `rpt_scorecard_year` per year and
+and the aggregates, read as the marts compute them — `rpt_attainment_rate` (the one taux d'atteinte)
+at its programme level, its mission and year levels as `rpt_scorecard_mission_rate` and
+`rpt_scorecard_year`, and
 `rpt_scorecard_programme` per programme. Nothing here counts or divides: a figure the pages print
 about more than one measure-year comes from an `rpt_` model.
 
@@ -105,7 +106,10 @@ def load_marts(marts_db: Path) -> Marts:
             r["programme_code"]: r for r in _rows(con, "select * from rpt_scorecard_programme order by all")
         }
         programme_rates: dict[str, dict[int, dict]] = defaultdict(dict)
-        for r in _rows(con, "select * from rpt_attainment_rate order by programme_code, year"):
+        for r in _rows(
+            con,
+            "select * from rpt_attainment_rate where grouping_level = 'programme' order by programme_code, year",
+        ):
             programme_rates[r["programme_code"]][r["year"]] = r
         mission_rates: dict[str | None, dict[int, dict]] = defaultdict(dict)
         for r in _rows(con, "select * from rpt_scorecard_mission_rate order by mission_code, year"):
@@ -149,19 +153,25 @@ def load_marts(marts_db: Path) -> Marts:
             missions[code].label = label
         return missions[code]
 
+    def latest_label(rates: dict[int, dict]) -> str | None:
+        # the rates carry the label printed each year: the latest names the mission today
+        return next(
+            (r["mission_label"] for _, r in sorted(rates.items(), reverse=True) if r["mission_label"]), None
+        )
+
     for p in programmes:
         rates = mission_rates.get(p.get("mission_code"), {})
-        label = next((r["mission_label"] for r in rates.values() if r["mission_label"]), None)
         # No label for the programmes without a mission code: they belong to different missions.
-        label = (label or p.get("mission_label")) if p.get("mission_code") else None
+        label = (p.get("mission_label") or latest_label(rates)) if p.get("mission_code") else None
         mission(p.get("mission_code"), label).programmes.append(p)
     for m in measures.values():
         if m.row.get("programme_code"):
             by_programme[m.row["programme_code"]].append(m)
         else:
             mission(m.row.get("mission_code"), None).measures.append(m)
+    # a mission of past years only (its programmes are under another mission today) has its page too
     for code, rates in mission_rates.items():
-        mission(code, None).rates = rates
+        mission(code, latest_label(rates) if code else None).rates = rates
     ordered = sorted(missions.values(), key=lambda m: (m.code is None, natural_key(m.code)))
     return Marts(
         programmes=programmes,
