@@ -57,9 +57,12 @@ def mart_tables(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> li
     ]
 
 
-def publish_marts(warehouse: Path, target: Path, run_id: str = "") -> Publication:
-    """Copy schema `marts` of the warehouse and the vocabulary seeds (`PUBLISHED_SEEDS` of schema
-    `reference`) into a new file, then rename it over `target`."""
+def publish_marts(
+    warehouse: Path, target: Path, run_id: str = "", tables: list[str] | None = None
+) -> Publication:
+    """Copy schema `marts` of the warehouse (the `tables` named, when given: the dbt project's
+    marts) and the vocabulary seeds (`PUBLISHED_SEEDS` of schema `reference`) into a new file, then
+    rename it over `target`."""
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_name(f".{target.name}.building")
     building.unlink(missing_ok=True)
@@ -70,7 +73,8 @@ def publish_marts(warehouse: Path, target: Path, run_id: str = "") -> Publicatio
     try:
         here = con.execute("select current_database()").fetchone()[0]
         con.execute(f"attach '{warehouse}' as warehouse (read_only)")
-        tables = mart_tables(con, "warehouse", MARTS_SCHEMA)
+        present = mart_tables(con, "warehouse", MARTS_SCHEMA)
+        tables = [t for t in present if tables is None or t in tables]
         if not tables:
             raise RuntimeError(f"{warehouse} has no table in schema {MARTS_SCHEMA}: nothing to publish")
         for table in tables:

@@ -48,7 +48,10 @@ def marts_duckdb(
     # The warehouse is attached read-only: wait for any writer (bounded) before attaching.
     with warehouse.get_connection(read_only=True):
         pass
-    publication = publish_marts(warehouse.path, target, run_id=context.run_id)
+    # only the marts the dbt project declares: a table left by a model since removed is not published
+    publication = publish_marts(
+        warehouse.path, target, run_id=context.run_id, tables=[k.path[-1] for k in MART_KEYS]
+    )
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(target)),
