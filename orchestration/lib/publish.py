@@ -99,15 +99,17 @@ def publish_marts(
             "where database_name = 'warehouse' and schema_name = ? and comment is not null",
             [MARTS_SCHEMA],
         ).fetchall():
-            con.execute(f'comment on table "{here}".{PUBLISHED_SCHEMA}.{table} is {_literal(comment)}')
+            if table in tables:
+                con.execute(f'comment on table "{here}".{PUBLISHED_SCHEMA}.{table} is {_literal(comment)}')
         for table, column, comment in con.execute(
             "select table_name, column_name, comment from duckdb_columns() "
             "where database_name = 'warehouse' and schema_name = ? and comment is not null",
             [MARTS_SCHEMA],
         ).fetchall():
-            con.execute(
-                f'comment on column "{here}".{PUBLISHED_SCHEMA}.{table}.{column} is {_literal(comment)}'
-            )
+            if table in tables:
+                con.execute(
+                    f'comment on column "{here}".{PUBLISHED_SCHEMA}.{table}.{column} is {_literal(comment)}'
+                )
         con.execute(f'create schema "{here}".publication')
         con.execute(
             f'create table "{here}".publication.info as '
