@@ -103,7 +103,7 @@ alter table raw.source_document add column if not exists reader_version integer;
 """
 # Bumped whenever a reader changes what it makes of the same bytes: documents loaded by another
 # version are read again, so an unchanged file never keeps the rows of an older reader.
-READER_VERSION = 3
+READER_VERSION = 4  # 4: damaged cells, bounds on minutes, numbers in text (lib/cells.py)
 
 # Columns added to `raw.rejected_document` after RAW_DDL was first shipped: a warehouse created
 # before has the table without them (CREATE TABLE IF NOT EXISTS leaves it as it is).
