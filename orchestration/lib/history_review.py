@@ -12,7 +12,9 @@ also writes two files next to the summary:
   unmatched), in the columns of `dbt_project/seeds/ref_measure_match_override.csv` plus context: a
   steward copies a row there, sets `to_measure_key` (or leaves it empty to keep the row's own
   key), and the next run obeys;
-- `verdict-disagreements.csv`: every measure-year where our verdict and the official one differ.
+- `verdict-disagreements.csv`: every measure-year where our verdict and the official one differ;
+- `damaged-cells.csv`: every cell the export damaged (`value_defect` of `marts.fct_indicator_value`),
+  whether and from which document its value was recovered; a held cell is never judged.
 
 The official verdict is only compared here; nothing in this module feeds the warehouse.
 """
@@ -29,6 +31,7 @@ from orchestration.lib.vocabularies import ASSESSED_OFFICIAL_LABELS, ASSESSED_VE
 ASSESSED, OFFICIAL_ASSESSED = ASSESSED_VERDICTS, ASSESSED_OFFICIAL_LABELS
 REVIEW_FILE = "measure-matches-to-review.csv"
 DISAGREEMENTS_FILE = "verdict-disagreements.csv"
+DAMAGED_FILE = "damaged-cells.csv"
 OVERRIDE_COLUMNS = ("document_id", "source_measure_key", "to_measure_key", "reviewed_by", "rationale")
 
 _MATCHING_SQL = """
@@ -74,6 +77,37 @@ left join lateral (
 ) as candidate on true
 where coalesce(k.automatic_match_method, '') in ('approximate_label', 'ambiguous', 'unmatched')
 order by k.document_id, k.match_method, k.match_score desc nulls last, k.source_measure_key
+"""
+
+_DAMAGED_SQL = """
+select
+    document_id as document,
+    source_file,
+    source_line,
+    column_header,
+    measure_key,
+    year,
+    value_kind,
+    value_raw,
+    value_defect,
+    value_status,
+    recovery_rule,
+    recovered_from_document_id
+from marts.fct_indicator_value
+where value_defect is not null
+order by document_id, source_line, column_position
+"""
+
+_DEFECTS_SQL = """
+select
+    value_defect,
+    count(*) as cells,
+    count(recovery_rule) as recovered,
+    count(*) - count(recovery_rule) as held
+from marts.fct_indicator_value
+where value_defect is not null
+group by value_defect
+order by cells desc, value_defect
 """
 
 _VERDICTS_SQL = """
@@ -212,16 +246,22 @@ def history_review(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         ],
         "directions": directions,
         "direction_known_share": round(known / assessable, 4) if assessable else None,
+        "defects": _dicts(con, _DEFECTS_SQL),
     }
 
 
 def write_review_files(con: duckdb.DuckDBPyConnection, reports_dir: Path) -> dict[str, Path]:
-    """The stewards' review file of non-exact matches and the list of verdict disagreements."""
+    """The stewards' review file of non-exact matches, the verdict disagreements and the damaged cells."""
     if not _has_history_models(con):
         return {}
     reports_dir.mkdir(parents=True, exist_ok=True)
     written = {}
-    for name, sql in ((REVIEW_FILE, _TO_REVIEW_SQL), (DISAGREEMENTS_FILE, _DISAGREEMENTS_SQL)):
+    files = (
+        (REVIEW_FILE, _TO_REVIEW_SQL),
+        (DISAGREEMENTS_FILE, _DISAGREEMENTS_SQL),
+        (DAMAGED_FILE, _DAMAGED_SQL),
+    )
+    for name, sql in files:
         cursor = con.execute(sql)
         path = reports_dir / name
         with path.open("w", encoding="utf-8", newline="") as f:

@@ -20,13 +20,16 @@ indicator_values as (
         value_high,
         value_unit,
         value_note,
+        value_defect,
+        recovery_rule,
+        recovered_from_document_id,
         source_file,
         source_line,
         record_number,
         column_position,
         n_source_rows,
         has_level_disagreement
-    from {{ ref('int_indicator_values_deduplicated') }}
+    from {{ ref('int_indicator_values_repaired') }}
 
 ),
 
@@ -53,6 +56,10 @@ final as (
         value_high,
         value_unit,
         value_note,
+        -- damage in the source, and where the value was recovered from
+        value_defect,
+        recovery_rule,
+        recovered_from_document_id,
         -- lineage
         source_file,
         source_line,
@@ -82,6 +89,9 @@ select
     value_high,
     value_unit,
     value_note,
+    value_defect,
+    recovery_rule,
+    recovered_from_document_id,
     source_file,
     source_line,
     record_number,
