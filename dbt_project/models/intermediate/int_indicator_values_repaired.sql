@@ -201,7 +201,8 @@ classified as (
             when range_candidates.document_id is not null then 'range_from_other_document'
             when sign_candidates.document_id is not null then 'sign_from_other_document'
         end as recovery_rule,
-        comparator_choices.value_comparator as recovered_comparator,
+        case when comparator_choices.n_comparators = 1 then comparator_choices.value_comparator end
+            as recovered_comparator,
         case
             when comparator_choices.n_comparators = 1 then comparator_choices.from_document_id
             else coalesce(range_candidates.from_document_id, sign_candidates.from_document_id)
