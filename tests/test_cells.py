@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from orchestration.lib.cells import (
     COMPARATORS,
+    DAMAGES,
     DURATION_UNITS,
+    NUMBER_IN_TEXT,
     QUALITATIVE_KEYWORDS,
     STATUSES,
     ParsedCell,
@@ -130,6 +132,10 @@ CASES = [
     ("14'23", "duration", 14 + 23 / 60, None, None, None, "minutes", None),
     ("8'29''", "duration", 8 + 29 / 60, None, None, None, "minutes", None),
     ("8’29’’", "duration", 8 + 29 / 60, None, None, None, "minutes", None),
+    # a bound on minutes and seconds (PAP 2025 line 1559, RAP 2013)
+    ("<14'", "bound", 14, "<", None, None, "minutes", None),
+    ("<15'", "bound", 15, "<", None, None, "minutes", None),
+    ("≤ 14'30''", "bound", 14.5, "<=", None, None, "minutes", None),
     # annotated
     ("55*", "annotated", 55, None, None, None, None, "*"),
     ("20,0**", "annotated", 20, None, None, None, None, "**"),
@@ -195,7 +201,20 @@ CASES = [
     ("(1,3)", "unparsed", None, None, None, None, None, None),
     ("(*)", "unparsed", None, None, None, None, None, None),
     ("seuil de 88% dépassé", "unparsed", None, None, None, None, None, None),
-    ("<14'", "unparsed", None, None, None, None, None, None),
+    ("98,7 % de l'obligation communautaire", "unparsed", *[None] * 5, "number_in_text"),  # RAP 2012
+    ("80 % de l'obligation communautaire", "unparsed", *[None] * 5, "number_in_text"),
+    ("Pas d'enquête de prévue en 2013", "unparsed", *[None] * 6),  # a year in words is no value
+    ("11-juin-11", "unparsed", *[None] * 6),  # a date with its year is not a range made a date
+    ("#NOM?", "unparsed", *[None] * 6),
+    # damaged: RAP 2012's lost '≤'/'≥' (its file prints '?'), ranges a spreadsheet made dates
+    ("? 10", "damaged", 10, None, None, None, None, "lost_comparator"),
+    ("?10", "damaged", 10, None, None, None, None, "lost_comparator"),
+    ("?  1 800", "damaged", 1800, None, None, None, None, "lost_comparator"),
+    ("? 60 min", "damaged", 60, None, None, None, "minutes", "lost_comparator"),
+    ("? 90", "damaged", 90, None, None, None, None, "lost_comparator"),
+    ("03-avr", "damaged", None, None, 3, 4, None, "spreadsheet_date"),
+    ("02-janv", "damaged", None, None, 2, 1, None, "spreadsheet_date"),
+    ("03-févr", "damaged", None, None, 3, 2, None, "spreadsheet_date"),
     ("95 + 19 usages transitoires", "unparsed", None, None, None, None, None, None),
     ("412-404", "unparsed", None, None, None, None, None, None),  # low > high: not a range
     ("1.500", "unparsed", None, None, None, None, None, None),  # thousands point or decimal? unknown
@@ -282,12 +301,12 @@ EXPECTED_CSV_COUNTS = {
     "unknown": 106,
     "withheld": 87,
     "qualitative": 369,
-    "bound": 545,
+    "bound": 549,
     "range": 37,
     "duration": 78,
     "annotated": 176,
     "formula": 6,
-    "unparsed": 45,
+    "unparsed": 41,
 }
 
 EXPECTED_CSV_UNPARSED = [
@@ -313,7 +332,6 @@ EXPECTED_CSV_UNPARSED = [
     "97,81 zone 1 / 319,52 zone 2",
     "98,31 zone 1/ 402,63 zone 2",
     "99,43 zone 1 / 395,59 zone 2",
-    "<14'",
     "PLAI : 32 PLUS : 43 PLS : 25",
     "PLAI : 32 PLUS : 45 PLS : 23",
     "seuil de 88% dépassé",
@@ -353,7 +371,7 @@ def test_real_csv_fields_are_consistent(real_cells):
 # --- properties --------------------------------------------------------------------------------------
 
 # Characters that reach the deeper branches (numbers, comparators, notes, units, keywords).
-CELL_ALPHABET = "0123456789 ,.-−+%*()<>=≥≤⩽⩾~≈'’pPhminoujrsaeèàéNCDRSF€T/;" + NBSP + NNBSP
+CELL_ALPHABET = "0123456789 ,.-−+%*()<>=≥≤⩽⩾~≈?'’pPhminoujrsaeèàéNCDRSF€T/;vj" + NBSP + NNBSP
 
 
 def _check_invariants(cell: ParsedCell) -> None:
@@ -371,14 +389,24 @@ def _check_invariants(cell: ParsedCell) -> None:
         assert cell.value_low <= cell.value_high
         if cell.value_numeric is not None:
             assert cell.value_low <= cell.value_numeric <= cell.value_high
+    elif cell.value_note == "spreadsheet_date":
+        # a day and a month, in no order: '02-janv' was a '2-1'
+        assert 1 <= cell.value_low <= 31 and 1 <= cell.value_high <= 12
     else:
         assert cell.value_low is None and cell.value_high is None
     if cell.value_status == "duration":
         assert cell.value_unit in DURATION_UNITS
     if cell.value_status == "qualitative":
         assert cell.value_note in QUALITATIVE_KEYWORDS
-    if cell.value_status in ("numeric", "empty", "unparsed"):
+    if cell.value_status == "damaged":
+        assert cell.value_note in DAMAGES
+        assert (cell.value_numeric is not None) == (cell.value_note == "lost_comparator")
+    if cell.value_status in ("numeric", "empty"):
         assert cell.value_note is None and cell.value_unit is None
+    if cell.value_status == "unparsed":
+        # a number in text is noted, never taken
+        assert cell.value_note in (None, NUMBER_IN_TEXT) and cell.value_unit is None
+        assert cell.value_numeric is None
 
 
 @given(st.text())

@@ -14,6 +14,7 @@ from .conftest import run_events, run_record
 ASSETS = {
     "intermediate/int_indicator_cells_crosswalked": ("warehouse", ("dbt", "duckdb")),
     "intermediate/int_indicator_values_deduplicated": ("warehouse", ("dbt", "duckdb")),
+    "intermediate/int_indicator_values_repaired": ("warehouse", ("dbt", "duckdb")),
     "intermediate/int_measure_direction_evidence": ("warehouse", ("dbt", "duckdb")),
     "intermediate/int_measure_directions_assigned": ("warehouse", ("dbt", "duckdb")),
     "intermediate/int_measure_keys": ("warehouse", ("dbt", "duckdb")),

@@ -248,3 +248,134 @@ def test_dim_measure_gives_first_and_last_vintage(wh, marts):
         )[0]
         > 300
     )
+
+
+# --- the export's damage: named, recovered only from another document's print, else held ---------
+
+DEFECT_COLUMNS = "value_raw, value_status, value_comparator, value_numeric, value_low, value_high, value_unit"
+
+
+def _cell(marts, document_id, line, measure, year, kind):
+    return marts.execute(
+        f"select {DEFECT_COLUMNS}, value_note, value_defect, recovery_rule, recovered_from_document_id "
+        "from marts.fct_indicator_value where document_id = ? and source_line = ? and measure_key = ? "
+        "and year = ? and value_kind = ?",
+        [document_id, line, measure, year, kind],
+    ).fetchone()
+
+
+def test_a_lost_comparator_of_rap_2012_is_recovered_from_rap_2013(marts):
+    # RAP 2012 prints '? 10' for the 2013 target of 4768; RAP 2013 prints '>=10 (génération 2008)'
+    # for the same measure and year: the comparator lost by the export is >=.
+    assert _cell(marts, "RAP-2012", 681, "4768", 2013, "target") == (
+        *("? 10", "bound", ">=", 10.0, None, None, None, None),
+        *("lost_comparator", "comparator_from_other_document", "RAP-2013"),
+    )
+
+
+def test_a_lost_comparator_no_source_shows_stays_damaged(marts):
+    # '? 14' (17754, RAP 2012's updated forecast of 2012): no other document prints a bound at 14
+    assert _cell(marts, "RAP-2012", 558, "17754", 2012, "updated_forecast") == (
+        *("? 14", "damaged", None, 14.0, None, None, None, "lost_comparator"),
+        *("lost_comparator", None, None),
+    )
+
+
+def test_a_range_a_spreadsheet_made_a_date_is_held(marts):
+    # '03-avr' (13389, RAP 2012 line 49): a '3-4' read as the 3rd of April; no document prints the
+    # range 3-4 for this measure and year, so it is held, never judged
+    assert _cell(marts, "RAP-2012", 49, "13389", 2012, "target_previous_pap") == (
+        *("03-avr", "damaged", None, None, 3.0, 4.0, None, "spreadsheet_date"),
+        *("spreadsheet_date", None, None),
+    )
+
+
+def test_a_bound_on_minutes_is_a_bound_in_minutes(wh):
+    rows = wh.execute(
+        "select document_id, source_line, value_raw, value_status, value_comparator, value_numeric, "
+        "value_unit from raw.indicator_cell where value_raw like '<%''' order by all"
+    ).fetchall()
+    assert {(doc, line) for doc, line, *_ in rows} == {
+        ("PAP-2025", 1570),
+        ("RAP-2013", 1900),
+        ("RAP-2014", 1850),
+        ("RAP-2016", 1594),
+        ("RAP-2017", 1559),
+    }
+    assert ("RAP-2017", 1559, "<14'", "bound", "<", 14.0, "minutes") in rows
+    assert ("PAP-2025", 1570, "<14'", "bound", "<", 14.0, "minutes") in rows
+    assert {row[3:] for row in rows} == {("bound", "<", 14.0, "minutes"), ("bound", "<", 15.0, "minutes")}
+
+
+def test_p178_negative_percents_beside_positives_are_sign_artefacts(marts):
+    # RAP 2014 prints 13059 as -100, -98, -100, 100, 99, -100 on one line: the negatives are the
+    # artefact; three are printed positive by RAP 2013, the 2014 forecast of PAP 2014 by no other
+    rows = marts.execute(
+        "select year, value_kind, value_raw, value_status, value_numeric, value_defect, recovery_rule, "
+        "recovered_from_document_id from marts.fct_indicator_value "
+        "where measure_key = '13059' and document_id = 'RAP-2014' order by column_position"
+    ).fetchall()
+    assert rows == [
+        (
+            2012,
+            "realisation",
+            "-100",
+            "numeric",
+            100.0,
+            "sign_artefact",
+            "sign_from_other_document",
+            "RAP-2013",
+        ),
+        (
+            2013,
+            "realisation",
+            "-98",
+            "numeric",
+            98.0,
+            "sign_artefact",
+            "sign_from_other_document",
+            "RAP-2013",
+        ),
+        (2014, "target_previous_pap", "-100", "damaged", -100.0, "sign_artefact", None, None),
+        (2014, "updated_forecast", "100", "numeric", 100.0, None, None, None),
+        (2014, "realisation", "99", "numeric", 99.0, None, None, None),
+        (2015, "target", "-100", "numeric", 100.0, "sign_artefact", "sign_from_other_document", "RAP-2013"),
+    ]
+
+
+# per defect: cells, recovered, held (on the shipped sources)
+DEFECTS = {
+    "lost_comparator": (160, 56, 104),
+    "sign_artefact": (116, 70, 46),
+    "spreadsheet_date": (20, 0, 20),
+    "number_in_text": (19, 0, 19),
+}
+
+
+def test_defects_are_counted_listed_and_never_judged(marts, published):
+    counts = marts.execute(
+        "select value_defect, count(*), count(recovery_rule), count(*) - count(recovery_rule) "
+        "from marts.fct_indicator_value where value_defect is not null group by 1"
+    ).fetchall()
+    assert {d: tuple(n) for d, *n in counts} == DEFECTS
+    # what is not recovered is held: damaged, or unparsed for a number in text
+    assert marts.execute(
+        "select value_defect, value_status, count(*) from marts.fct_indicator_value "
+        "where value_defect is not null and recovery_rule is null group by all order by all"
+    ).fetchall() == [
+        ("lost_comparator", "damaged", 104),
+        ("number_in_text", "unparsed", 19),
+        ("sign_artefact", "damaged", 46),
+        ("spreadsheet_date", "damaged", 20),
+    ]
+    # a held cell never reaches a verdict
+    assert one(
+        marts,
+        "select count(*) from marts.fct_target_attainment where verdict in ('met', 'improved', 'not_improved') "
+        "and 'damaged' in (target_status, realisation_status)",
+    ) == (0,)
+    listing = (published / "reports" / "damaged-cells.csv").read_text(encoding="utf-8").splitlines()
+    assert len(listing) == 1 + sum(n for n, _r, _h in DEFECTS.values())
+    assert listing[0].startswith("document,source_file,source_line,column_header,")
+    summary = (published / "reports" / "quality-summary.md").read_text(encoding="utf-8")
+    assert "## Cells the export damaged" in summary

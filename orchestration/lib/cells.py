@@ -19,7 +19,13 @@
 - ``annotated``: a number plus something that is not part of it (footnote mark, parenthesised
   comment, ``p`` for provisoire, inline ``%``, explicit ``+`` sign). ``'55*'`` -> 55, note ``'*'``
 - ``formula``: defined relative to a reference rate; note = the text. ``'€STR + 0,10%'``
-- ``unparsed``: anything else. ``'20 / 27'``
+- ``damaged``: the export damaged what was printed; `value_note` says how (`DAMAGES`), and what
+  was read is kept for the warehouse to recover the cell from another document, never used as is.
+  ``lost_comparator``: a ``≤``/``≥`` a codepage turned into ``?`` (``'? 10'`` -> 10, a unit glued
+  to it in `value_unit`); ``spreadsheet_date``: a range ``3-4`` that a spreadsheet turned into a
+  date (``'03-avr'`` -> `value_low` 3, the day, and `value_high` 4, the month; no number).
+- ``unparsed``: anything else. ``'20 / 27'``; one number followed by words
+  (``'98,7 % de l'obligation communautaire'``) gets `value_note` ``number_in_text``.
 
 Numbers: optional ``-``/``−`` minus, digits grouped by thousands with single spaces in groups of
 exactly three, decimal comma; a decimal point is accepted only where it cannot be a thousands
@@ -38,6 +44,9 @@ STATUSES = vocabulary("value_status")  # the seed dbt_project/seeds/ref_cell_sta
 QUALITATIVE_KEYWORDS = ("increase", "decrease", "stable", "monitor", "met", "not_met", "partial")
 COMPARATORS = (">", ">=", "<", "<=", "~")
 DURATION_UNITS = ("minutes", "heures", "jours", "semaines", "mois")
+# How a `damaged` cell was damaged (its value_note); and the one note an unparsed cell can carry.
+DAMAGES = ("lost_comparator", "spreadsheet_date")
+NUMBER_IN_TEXT = "number_in_text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +271,22 @@ _DURATION_RE = re.compile(
 )
 _CLOCK_RE = re.compile(r"(?P<h>[0-9]{1,3}) ?h(?: ?(?P<m>[0-5][0-9])(?: ?min)?)?", re.IGNORECASE)
 _MINSEC_RE = re.compile(r"(?P<m>[0-9]{1,4})['′](?P<s>[0-5][0-9])(?:''|\"|″|′′)?")
+# RAP 2012's export lost '≤'/'≥' to '?': '? 10', '?  1 800', '? 60 min'.
+_LOST_COMPARATOR_RE = re.compile(rf"\? ?(?P<num>{_NUM})(?: ?(?P<unit>%|(?:{_UNIT_WORD})\b))?", re.IGNORECASE)
+# A spreadsheet reads '3-4' as the 3rd of April and prints it back as '03-avr' (French locale).
+# A date with its year ('11-juin-11') is not this damage: it stays unparsed.
+_MONTHS = {
+    "janv": 1, "fevr": 2, "mars": 3, "avr": 4, "mai": 5, "juin": 6,
+    "juil": 7, "aout": 8, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_SPREADSHEET_DATE_RE = re.compile(
+    r"(?P<day>[0-9]{1,2})-(?P<month>janv|f[eé]vr|mars|avr|mai|juin|juil|ao[uû]t|sept|oct|nov|d[eé]c)\.?",
+    re.IGNORECASE,
+)
+# A bound on a duration in minutes and seconds: <14' or ≤ 14'30'' (read in minutes, like 12'13'').
+_MINSEC_BOUND_RE = re.compile(rf"{_CMP} ?(?P<m>[0-9]{{1,4}})['′](?:(?P<s>[0-5][0-9])(?:''|\"|″|′′)?)?")
+# One number first, then words and no other digit: '98,7 % de l'obligation communautaire'.
+_NUMBER_IN_TEXT_RE = re.compile(rf"{_NUM} ?%? (?=[^\W\d_]{{2}})[^0-9]*")
 _FORMULA_RE = re.compile(
     r"(?:€ ?STR|ESTER|€STER|EONIA|EURIBOR)(?: ?[+\-−] ?" + _NUM + r" ?(?:%|pb|points? de base))?",
     re.IGNORECASE,
@@ -379,12 +404,29 @@ def _parse(raw: str, text: str) -> ParsedCell:
                 cell = build(raw, match)
                 if cell is not None:
                     return cell
-        return _cell(raw, "unparsed")
+        match = _SPREADSHEET_DATE_RE.fullmatch(text)
+        if match:
+            day, month = float(match["day"]), float(_MONTHS[match["month"].lower().translate(_FOLD)])
+            return _cell(raw, "damaged", None, None, day, month, None, "spreadsheet_date")
+        return _unparsed(raw, text)
 
     if first in _COMPARATOR_START:
         match = _BOUND_RE.fullmatch(text)
         if match:
             return _bound(raw, match)
+        match = _MINSEC_BOUND_RE.fullmatch(text)
+        if match:
+            value = int(match["m"]) + (int(match["s"]) / 60 if match["s"] else 0.0)
+            return _cell(raw, "bound", value, _CMP_MAP[match["cmp"].lower()], None, None, "minutes")
+    if first == "?":
+        match = _LOST_COMPARATOR_RE.fullmatch(text)
+        if match:
+            value = _to_float(match["num"])
+            if value is not None:
+                unit = match["unit"]
+                if unit is not None and unit != "%":
+                    unit = _UNIT_NAMES[unit.lower()]
+                return _cell(raw, "damaged", value, None, None, None, unit, "lost_comparator")
     found = _keyword(text)
     if found is not None:
         return _cell(raw, found[0], note=found[1])
@@ -396,6 +438,13 @@ def _parse(raw: str, text: str) -> ParsedCell:
             cell = _range(raw, match)
             if cell is not None:
                 return cell
+    return _cell(raw, "unparsed")
+
+
+def _unparsed(raw: str, text: str) -> ParsedCell:
+    """Unparsed; noted when the text is one number then words (the number is not taken)."""
+    if _NUMBER_IN_TEXT_RE.fullmatch(text):
+        return _cell(raw, "unparsed", note=NUMBER_IN_TEXT)
     return _cell(raw, "unparsed")
 
 

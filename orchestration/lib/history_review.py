@@ -26,6 +26,8 @@ also writes two files next to the summary:
   and after, the label score) and a `status`: a steward copies a row there with `action` `join` to
   keep one measure (or `split` to force one where the rules do not), writes the `reason`, and the
   next run obeys.
+- `damaged-cells.csv`: every cell the export damaged (`value_defect` of `marts.fct_indicator_value`),
+  whether and from which document its value was recovered; a held cell is never judged.
 
 The official verdict is only compared here; nothing in this module feeds the warehouse.
 """
@@ -45,6 +47,7 @@ DISAGREEMENTS_FILE = "verdict-disagreements.csv"
 DIRECTIONS_FILE = "directions-to-review.csv"
 DIRECTION_COLUMNS = ("measure_key", "direction", "tolerance_abs", "measure_label_hint", "reason")
 SPLITS_FILE = "measure-splits.csv"
+DAMAGED_FILE = "damaged-cells.csv"
 OVERRIDE_COLUMNS = ("document_id", "source_measure_key", "to_measure_key", "reviewed_by", "rationale")
 
 _MATCHING_SQL = """
@@ -178,6 +181,37 @@ left join reference.ref_measure_version_override as o
     on k.version_override_action is not null and k.base_measure_key = o.measure_key and k.vintage_year = o.vintage_year
 where k.version_automatic_reason is not null or k.version_override_action is not null
 order by measure_key, k.vintage_year, k.document_id
+"""
+
+_DAMAGED_SQL = """
+select
+    document_id as document,
+    source_file,
+    source_line,
+    column_header,
+    measure_key,
+    year,
+    value_kind,
+    value_raw,
+    value_defect,
+    value_status,
+    recovery_rule,
+    recovered_from_document_id
+from marts.fct_indicator_value
+where value_defect is not null
+order by document_id, source_line, column_position
+"""
+
+_DEFECTS_SQL = """
+select
+    value_defect,
+    count(*) as cells,
+    count(recovery_rule) as recovered,
+    count(*) - count(recovery_rule) as held
+from marts.fct_indicator_value
+where value_defect is not null
+group by value_defect
+order by cells desc, value_defect
 """
 
 _VERDICTS_SQL = """
@@ -316,22 +350,25 @@ def history_review(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         ],
         "directions": directions,
         "direction_known_share": round(known / assessable, 4) if assessable else None,
+        "defects": _dicts(con, _DEFECTS_SQL),
     }
 
 
 def write_review_files(con: duckdb.DuckDBPyConnection, reports_dir: Path) -> dict[str, Path]:
-    """The stewards' review files (non-exact matches, directions to decide, measure splits) and the
-    list of verdict disagreements."""
+    """The stewards' review files (non-exact matches, directions to decide, measure splits, damaged
+    cells) and the list of verdict disagreements."""
     if not _has_history_models(con):
         return {}
     reports_dir.mkdir(parents=True, exist_ok=True)
     written = {}
-    for name, sql in (
+    files = (
         (REVIEW_FILE, _TO_REVIEW_SQL),
         (DISAGREEMENTS_FILE, _DISAGREEMENTS_SQL),
         (DIRECTIONS_FILE, _DIRECTIONS_TO_REVIEW_SQL),
         (SPLITS_FILE, _SPLITS_SQL),
-    ):
+        (DAMAGED_FILE, _DAMAGED_SQL),
+    )
+    for name, sql in files:
         cursor = con.execute(sql)
         path = reports_dir / name
         with path.open("w", encoding="utf-8", newline="") as f:

@@ -21,13 +21,16 @@ indicator_values as (
         value_unit,
         value_note,
         hold_rules,
+        value_defect,
+        recovery_rule,
+        recovered_from_document_id,
         source_file,
         source_line,
         record_number,
         column_position,
         n_source_rows,
         has_level_disagreement
-    from {{ ref('int_indicator_values_deduplicated') }}
+    from {{ ref('int_indicator_values_repaired') }}
 
 ),
 
@@ -55,6 +58,10 @@ final as (
         value_unit,
         value_note,
         hold_rules,
+        -- damage in the source, and where the value was recovered from
+        value_defect,
+        recovery_rule,
+        recovered_from_document_id,
         -- lineage
         source_file,
         source_line,
@@ -85,6 +92,9 @@ select
     value_unit,
     value_note,
     hold_rules,
+    value_defect,
+    recovery_rule,
+    recovered_from_document_id,
     source_file,
     source_line,
     record_number,

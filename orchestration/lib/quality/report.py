@@ -13,7 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from orchestration.lib.duckdb_io import connection
-from orchestration.lib.history_review import DISAGREEMENTS_FILE, REVIEW_FILE
+from orchestration.lib.history_review import DAMAGED_FILE, DISAGREEMENTS_FILE, REVIEW_FILE
 from orchestration.lib.markdown import markdown_environment, md_table
 from orchestration.lib.quality.exceptions import load_exceptions
 from orchestration.lib.quality.results import SuiteResult, stored_results
@@ -268,6 +268,10 @@ def _history_view(history: dict[str, Any]) -> dict[str, Any]:
         "history": history,
         "review_file": REVIEW_FILE,
         "disagreements_file": DISAGREEMENTS_FILE,
+        "damaged_file": DAMAGED_FILE,
+        "defects": [
+            [d["value_defect"], d["cells"], d["recovered"], d["held"]] for d in history.get("defects", [])
+        ],
         "matching": [
             [m[k] for k in ("document_id", "source_rows", "by_id", "exactly", "approximately")]
             + [m[k] for k in ("not_at_all", "by_steward", "own_key")]
