@@ -13,7 +13,7 @@ with
 
 values_ as (
 
-    select * from {{ ref('int_indicator_values_deduplicated') }}
+    select * from {{ ref('int_indicator_values_repaired') }}
 
 ),
 
