@@ -1,5 +1,6 @@
 -- One row per canonical measure: its attributes as the most recently published document prints
--- them (the programme row when a mission row repeats it), the unit mapped through int_units_mapped (ref_unit, else a unit rule), and
+-- them (the programme row when a mission row repeats it), the unit mapped through int_units_mapped
+-- (ref_unit, else a unit rule), and
 -- what the measure absorbed (mission indicator, crosswalked keys).
 with
 
