@@ -488,13 +488,19 @@ def test_raw_suite_catches_broken_rap_rows(shipped, tmp_path):
     def lines(rule: str) -> list[tuple]:
         return sorted((r["source_file"], r["source_line"]) for r in rules[rule].rows)
 
-    assert sorted(r.rule for r in result.failed_errors) == [
-        "measure_row_unique",
-        "one_cell_per_year_column",
+    # the grain fails (`fail` rules); the values and the new unit are held (`quarantine` rules)
+    assert sorted(r.rule for r in result.failed_errors) == ["measure_row_unique", "one_cell_per_year_column"]
+    assert sorted(r.rule for r in result.holding) == [
         "percent_change_not_below_minus_100",
         "percent_within_0_100",
         "target_year_within_vintage_plus_12",
         "unit_mapped",
+    ]
+    assert sorted({(h[1], h[3]) for h in result.holds}) == [
+        (1722, "percent_within_0_100"),
+        (1726, "target_year_within_vintage_plus_12"),
+        (1732, "unit_mapped"),
+        (1771, "percent_change_not_below_minus_100"),
     ]
     assert lines("percent_within_0_100") == [(RAP_2017, 1722)]
     assert lines("percent_change_not_below_minus_100") == [(RAP_2017, 1771)]
