@@ -22,6 +22,7 @@ ASSETS = {
     "intermediate/int_official_verdicts": ("warehouse", ("dbt", "duckdb")),
     "intermediate/int_realisations_latest": ("warehouse", ("dbt", "duckdb")),
     "intermediate/int_realisations_printed": ("warehouse", ("dbt", "duckdb")),
+    "intermediate/int_attainment_judged": ("warehouse", ("dbt", "duckdb")),
     "intermediate/int_units_mapped": ("warehouse", ("dbt", "duckdb")),
     "intermediate/int_targets_selected": ("warehouse", ("dbt", "duckdb")),
     "marts/dim_document": ("warehouse", ("dbt", "duckdb")),
