@@ -159,6 +159,10 @@ def test_a_new_vintage_with_defects_lands_cold(cold_new_vintage):
     assert [(r["unit_raw"], r["status"], int(r["cells_held"])) for r in rows] == [
         ("widgets", "pending", unit_cells)
     ]
+    # every held cell is listed with its file, line and rule
+    with (data / "reports" / "held-cells.csv").open(encoding="utf-8") as f:
+        listed = {(int(r["source_line"]), r["rule"]) for r in csv.DictReader(f)}
+    assert listed == {(line, rule) for rule, lines in held.items() for line in lines}
     summary = (data / "reports" / "quality-summary.md").read_text(encoding="utf-8")
     assert f"| RAP-2018 | {NEW_FILE.as_posix()} | {cells} |" in summary
 

@@ -202,9 +202,11 @@ def cell_hold(
             con.execute("select document_id, count(*) from raw.cell_hold group by 1 order by 1").fetchall()
         )
         units_file = quality.write_units_to_map(con, reports_dir)
+        held_file = quality.write_held_cells(con, reports_dir)
     return dg.MaterializeResult(
         metadata={
             "units_to_map": dg.MetadataValue.path(str(units_file)),
+            "held_cells_file": dg.MetadataValue.path(str(held_file)),
             "held_cells": dg.MetadataValue.int(sum(by_rule.values())),
             "held_by_rule": dg.MetadataValue.json(by_rule),
             "held_by_document": dg.MetadataValue.json(by_document),

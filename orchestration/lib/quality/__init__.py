@@ -25,6 +25,7 @@ from orchestration.lib.quality.report import (
     summary,
     summary_markdown,
     summary_paths,
+    write_held_cells,
     write_reports,
     write_units_to_map,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "summary_markdown",
     "summary_paths",
     "unit_key_sql",
+    "write_held_cells",
     "write_reports",
     "write_units_to_map",
 ]

@@ -146,6 +146,36 @@ def write_units_to_map(con, reports_dir: Path) -> Path:
     return path
 
 
+HELD_CELLS_FILE = "held-cells.csv"
+
+
+def write_held_cells(con, reports_dir: Path) -> Path:
+    """data/reports/held-cells.csv: every cell a quarantine rule holds, with its file, line, column
+    and the cell as published (the quality summary shows the first lines per document)."""
+    import csv
+
+    cursor = con.execute(
+        """
+        select
+            h.document_id, c.source_file, h.source_line, c.column_header, h.rule,
+            c.measure_label, c.unit_raw, c.value_raw
+        from raw.cell_hold as h
+        inner join raw.indicator_cell as c
+            on h.document_id = c.document_id
+            and h.source_line = c.source_line
+            and h.column_position = c.column_position
+        order by h.document_id, h.source_line, h.column_position, h.rule
+        """
+    )
+    path = reports_dir / HELD_CELLS_FILE
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow([d[0] for d in cursor.description])
+        writer.writerows(cursor.fetchall())
+    return path
+
+
 def rules_in_suite_files() -> set[str]:
     """Every rule the suite files declare (meta.rule of each expectation)."""
     rules = set()
