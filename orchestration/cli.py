@@ -262,30 +262,19 @@ def quarantined(con) -> list[tuple[str, str]]:
     return [(error, standing_outcome(doc, sha)) for error, doc, sha in rows]
 
 
-def held_by_document(con) -> dict[str, str]:
-    """Per document, the cells the quarantine rules hold: '17 cells (unit_mapped 12, …); first lines
-    12, 13, 41'. Empty where raw.cell_hold does not exist yet."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'cell_hold'"
-    ).fetchone()[0]
-    if not exists:
-        return {}
-    rows = con.execute(
-        """
-        select
-            document_id,
-            count(distinct (source_line, column_position)) as cells,
-            (select string_agg(rule || ' ' || n, ', ' order by n desc, rule)
-             from (select rule, count(*) as n from raw.cell_hold as r
-                   where r.document_id = h.document_id group by rule)) as by_rule,
-            list_sort(list_distinct(list(source_line)))[1:5] as first_lines
-        from raw.cell_hold as h
-        group by document_id
-        """
-    ).fetchall()
+def held_by_document(reports_dir) -> dict[str, str]:
+    """Per document, the cells the quarantine rules hold, from the raw suite's stored result (the
+    quality summary's `documents` section): '17 cells (unit_mapped 12, …); first lines 7, 8'."""
+    from orchestration.lib.quality.report import held_by_document as per_document
+    from orchestration.lib.quality.results import stored_results
+
     return {
-        doc: f"{cells} cells ({by_rule}); first lines {', '.join(map(str, lines))}"
-        for doc, cells, by_rule, lines in rows
+        d["document_id"]: (
+            f"{d['cells_held']} cells ("
+            + ", ".join(f"{rule} {n}" for rule, n in d["held_by_rule"].items())
+            + f"); first lines {', '.join(map(str, d['first_lines']))}"
+        )
+        for d in per_document(stored_results(reports_dir, ("raw_indicator_cell",)), None)
     }
 
 
@@ -314,7 +303,7 @@ def summarize(result, settings, elapsed: float, log_path) -> int:
             print(f"rebuilt: {reason}"[:300])
     if settings.duckdb_path.exists():
         with connection(settings.duckdb_path, read_only=True, timeout_s=settings.lock_timeout_s) as con:
-            holds = held_by_document(con)
+            holds = held_by_document(settings.reports_dir)
             for doc_id, kind, vintage, file, cells in con.execute(
                 "select document_id, document_type, vintage_year, source_file, cell_count "
                 "from raw.source_document order by document_id"

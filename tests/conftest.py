@@ -8,6 +8,7 @@ fails if `data/`, the job's dbt target folders or GX's uncommitted folder change
 import fcntl
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,6 +125,22 @@ def dbt_manifest() -> Path:
 
     prepare()
     return MANIFEST
+
+
+def relabelled_rap(data: bytes, delta: int) -> bytes:
+    """A RAP open-data file with the years of its year-column headers shifted by `delta` (header line
+    only): 'Réalisation 2015' -> 'Réalisation 2016', 'Prévision 2017 PAP 2018' -> 'Prévision 2018
+    PAP 2019'. The reader then sees another vintage."""
+    header, body = data.split(b"\r\n", 1)
+    names = header.decode("cp1252").split(";")
+    shifted = [
+        re.sub(r"\d{4}", lambda m: str(int(m[0]) + delta), name)
+        if re.match(r"(Réalisation|Prévision) \d{4}", name)
+        else name
+        for name in names
+    ]
+    assert shifted != names
+    return ";".join(shifted).encode("cp1252") + b"\r\n" + body
 
 
 # --- the job, for real -----------------------------------------------------------------------------

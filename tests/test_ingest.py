@@ -3,7 +3,6 @@
 import csv
 import io
 import os
-import re
 import shutil
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from orchestration.lib.duckdb_io import WarehouseLockedError, connect, connection
 from orchestration.lib.ingest import ingest
 
-from .conftest import CSV_FILE, RAW_DIR, SEED_FILE, truncate_with_garbage
+from .conftest import CSV_FILE, RAW_DIR, SEED_FILE, relabelled_rap, truncate_with_garbage
 from .contract_numbers import RAP_RECORDS_WITHOUT_INDICATOR, SHIPPED_DOCUMENTS, SHIPPED_IDS, TOTAL_CELLS
 
 
@@ -329,21 +328,6 @@ def _rap_2017() -> bytes:
     return (RAW_DIR / RAP_2017).read_bytes()
 
 
-def _relabelled(data: bytes, delta: int) -> bytes:
-    """The RAP file with the years of its year-column headers shifted by `delta` (header line only):
-    'Réalisation 2015' -> 'Réalisation 2016', 'Prévision 2017 PAP 2018' -> 'Prévision 2018 PAP 2019'."""
-    header, body = data.split(b"\r\n", 1)
-    names = header.decode("cp1252").split(";")
-    shifted = [
-        re.sub(r"\d{4}", lambda m: str(int(m[0]) + delta), name)
-        if re.match(r"(Réalisation|Prévision) \d{4}", name)
-        else name
-        for name in names
-    ]
-    assert shifted != names
-    return ";".join(shifted).encode("cp1252") + b"\r\n" + body
-
-
 def _documents(db: Path) -> list[tuple]:
     return q(db, "select document_id, source_file, sha256 from raw.source_document order by 1")
 
@@ -405,7 +389,7 @@ def test_identical_newcomers_keep_the_first_by_path(tmp_path):
 def test_a_relabelled_rap_is_filed_by_its_headers(tmp_path):
     """RAP 2017 with its headers rewritten to 2016-2018 is a RAP 2018 by what it says: accepted in
     rap/2018/ (new bytes, not a copy), refused in rap/2019/ naming both vintages and the header line."""
-    relabelled = _relabelled(_rap_2017(), 1)
+    relabelled = relabelled_rap(_rap_2017(), 1)
     raw = _raw_with(tmp_path, {RAP_2017: _rap_2017(), "rap/2018/relabelled.csv": relabelled})
     db = tmp_path / "w.duckdb"
     report = _load(raw, db)

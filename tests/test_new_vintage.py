@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from .conftest import PROJECT_DIR, RAW_DIR, check_run, make_run, shared_run
+from .conftest import PROJECT_DIR, RAW_DIR, check_run, make_run, relabelled_rap, shared_run
 
 pytestmark = pytest.mark.slow
 
@@ -26,8 +26,7 @@ PROGRAMME, MEASURE, UNIT, REALISATION_N = 2, 13, 18, 23
 def relabel_as_2018(target: Path) -> dict[str, list[int]]:
     """Write RAP 2017 as RAP 2018 under `target` (every year of the header one later) with defects
     on chosen lines; returns the physical lines of each defect."""
-    lines = RAP_2017.read_bytes().decode("cp1252").split("\n")
-    lines[0] = re.sub(r"20\d\d", lambda m: str(int(m.group(0)) + 1), lines[0])
+    lines = relabelled_rap(RAP_2017.read_bytes(), 1).decode("cp1252").split("\n")
     injected: dict[str, list[int]] = {"percent": [], "money": [], "new_unit": [], "ruled_unit": []}
     # measures a reviewed exception accepts beyond a rule are no defect to inject
     with (PROJECT_DIR / "expectations" / "exceptions.csv").open(encoding="utf-8") as f:

@@ -58,10 +58,10 @@ def mart_tables(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> li
 
 
 def publish_marts(
-    warehouse: Path, target: Path, run_id: str = "", tables: list[str] | None = None
+    warehouse: Path, target: Path, run_id: str = "", declared: list[str] | None = None
 ) -> Publication:
-    """Copy schema `marts` of the warehouse (the `tables` named, when given: the dbt project's
-    marts) and the vocabulary seeds (`PUBLISHED_SEEDS` of schema `reference`) into a new file, then
+    """Copy schema `marts` of the warehouse (its tables named in `declared`, when given: the dbt
+    project's marts) and the vocabulary seeds (`PUBLISHED_SEEDS` of schema `reference`) into a new file, then
     rename it over `target`."""
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_name(f".{target.name}.building")
@@ -73,8 +73,7 @@ def publish_marts(
     try:
         here = con.execute("select current_database()").fetchone()[0]
         con.execute(f"attach '{warehouse}' as warehouse (read_only)")
-        present = mart_tables(con, "warehouse", MARTS_SCHEMA)
-        tables = [t for t in present if tables is None or t in tables]
+        tables = [t for t in mart_tables(con, "warehouse", MARTS_SCHEMA) if declared is None or t in declared]
         if not tables:
             raise RuntimeError(f"{warehouse} has no table in schema {MARTS_SCHEMA}: nothing to publish")
         for table in tables:

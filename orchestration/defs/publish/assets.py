@@ -50,7 +50,7 @@ def marts_duckdb(
         pass
     # only the marts the dbt project declares: a table left by a model since removed is not published
     publication = publish_marts(
-        warehouse.path, target, run_id=context.run_id, tables=[k.path[-1] for k in MART_KEYS]
+        warehouse.path, target, run_id=context.run_id, declared=[k.path[-1] for k in MART_KEYS]
     )
     return dg.MaterializeResult(
         metadata={

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.defs.resources import SettingsResource, WarehouseResource
+from orchestration.defs.resources import WAREHOUSE_POOL, SettingsResource, WarehouseResource
 from orchestration.lib import history_review, quality
 
 OWNER = "team:data-quality"
@@ -171,7 +171,7 @@ QUALITY_CHECKS = [gx_raw_indicator_cell, gx_mart_suites]
     kinds={"gx", "duckdb"},
     owners=[OWNER],
     deps=[dg.AssetKey(list(RAW_SUITE.asset_key))],
-    pool="duckdb_warehouse",
+    pool=WAREHOUSE_POOL,
     description=(
         "raw.cell_hold: the source cells that a `quarantine` rule of the raw suite holds (a % above "
         "100, a negative amount, a unit nobody mapped…), from gx_raw_indicator_cell's result of this "
