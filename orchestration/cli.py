@@ -318,6 +318,11 @@ def summarize(result, settings, elapsed: float, log_path) -> int:
             for error, outcome in quarantined(con):
                 print(f"  QUARANTINED {error}")
                 print(f"              {outcome}")
+    from orchestration.lib.review_queues import decisions_line
+
+    decisions = decisions_line(settings.reports_dir)
+    if decisions:
+        print(f"{decisions} — see quality-summary.md, docs/stewards.md"[:300])
     print(
         f"checks{' (of the ingestion only)' if matched else ''}: "
         f"{len(passed)} passed, {len(warned)} warned, {len(failed_errors)} failed"

@@ -27,9 +27,9 @@ os.environ["DAGSTER_DISABLE_TELEMETRY"] = "1"
 # --- order and workers ------------------------------------------------------------------------------
 
 # Module-scoped runs of their own: the tests sharing one stay on one pytest-xdist worker.
-_SHARED_RUNS = ("hostile_run", "small_published", "broken", "rendered")
+_SHARED_RUNS = ("hostile_run", "small_published", "broken", "rendered", "decided")
 # Fixtures that make a whole run of the job (or a copy of one) for a single test.
-_OWN_RUN = ("published_copy", "small_copy", "hostile_run", "small_published", "broken")
+_OWN_RUN = ("published_copy", "small_copy", "hostile_run", "small_published", "broken", "decided")
 
 
 @pytest.hookimpl(tryfirst=True)

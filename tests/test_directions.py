@@ -46,8 +46,9 @@ def _directions(wh, keys: list[str]) -> dict[str, tuple[str, str, str]]:
 def test_every_steward_row_quotes_its_reason():
     with (PROJECT_DIR / "dbt_project" / "seeds" / "ref_measure_direction.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
+    # the decision columns of the review queue: who, when and why beside the direction
     assert list(rows[0]) == list(DIRECTION_COLUMNS)
-    assert rows and all(r["reason"].strip() for r in rows)
+    assert rows and all(r["reason"].strip() and r["reviewed_by"].strip() and r["reviewed_on"] for r in rows)
     # a reason quotes the label words that decide it
     assert all("'" in r["reason"] for r in rows), [r["measure_key"] for r in rows if "'" not in r["reason"]]
 
@@ -140,11 +141,16 @@ def test_directions_to_review_file_is_ranked_in_the_seed_columns(wh, published):
         "select count(*) from intermediate.int_measure_directions_assigned "
         "where direction = 'unknown' or direction_confidence = 'low'"
     ).fetchone()[0]
-    assert len(rows) == expected > 1000
+    steward_rows = wh.execute("select count(*) from reference.ref_measure_direction").fetchone()[0]
+    pending = [r for r in rows if r["status"] == "pending"]
+    decided = [r for r in rows if r["status"] == "decided"]
+    # pending first, then the steward's rows, each decided (it took effect), with who, when and why
+    assert rows == pending + decided and len(decided) == steward_rows
+    assert len(pending) == expected > 1000
     assert list(rows[0])[: len(DIRECTION_COLUMNS)] == list(DIRECTION_COLUMNS)
-    assert {r["status"] for r in rows} == {"pending"}
-    assert all(r["direction"] == "" and r["reason"] == "" for r in rows)
-    settled = [int(r["settleable_years"]) for r in rows]
+    assert all(r["direction"] == "" and r["reason"] == "" for r in pending)
+    assert all(r["direction"] and r["reason"] and r["reviewed_by"] and r["reviewed_on"] for r in decided)
+    settled = [int(r["settleable_years"]) for r in pending]
     assert settled == sorted(settled, reverse=True) and settled[0] > 0
     # the RAP's verdicts appear only as evidence, in a column that says so
     assert "official_verdicts_evidence_only" in rows[0]

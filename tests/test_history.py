@@ -2,6 +2,7 @@
 `make run` (the session's `published` run): measures across vintages, attainment judged on real
 data, our verdicts against the Direction du budget's own, the taux d'atteinte."""
 
+import csv
 import json
 
 import duckdb
@@ -171,13 +172,20 @@ def test_the_summary_reports_the_agreement_the_marts_give(marts, published):
     assert len(summary["history"]["disagreements"]) == disagreements
     md = (published / "reports" / "quality-summary.md").read_text(encoding="utf-8")
     assert f"**{agreeing} of {both}" in md
-    first = summary["history"]["disagreements"][0]
-    assert f"{first['source_file']}:{first['source_line']}" in md
+    # every disagreement is in its review queue, with the RAP's file and line, and the summary links it
+    with (published / "reports" / "verdict-disagreements.csv").open(encoding="utf-8") as f:
+        queued = list(csv.DictReader(f))
+    assert {(r["source_file"], r["source_line"]) for r in queued} == {
+        (d["source_file"], str(d["source_line"])) for d in summary["history"]["disagreements"]
+    }
+    assert f"| verdict_disagreements | {len(queued)} | 0 | 0 |" in md
     # the review files beside it
     review = (
         (published / "reports" / "measure-matches-to-review.csv").read_text(encoding="utf-8").splitlines()
     )
-    assert review[0].startswith("document_id,source_measure_key,to_measure_key,reviewed_by,rationale,")
+    assert review[0].startswith(
+        "document_id,source_measure_key,to_measure_key,reviewed_by,reviewed_on,rationale,status,"
+    )
     assert len(review) > 1
 
 
@@ -385,4 +393,4 @@ def test_defects_are_counted_listed_and_never_judged(marts, published):
     assert len(listing) == 1 + sum(n for n, _r, _h in DEFECTS.values())
     assert listing[0].startswith("document,source_file,source_line,column_header,")
     summary = (published / "reports" / "quality-summary.md").read_text(encoding="utf-8")
-    assert "## Cells the export damaged" in summary
+    assert "cells the export damaged:\n\n| defect | cells | recovered | held |" in summary

@@ -64,7 +64,7 @@ mismatch by moving the folder, cut before "Précisions méthodologiques") are no
 | 53 | `symlink_inside_raw_dir`: `pap/2026/x.csv` -> `../../.originals/plf-2026.csv` (PLF 2026 headers) | accepted as PAP-2026 (a link inside RAW_DIR is read; the hidden folder `.originals/` it points into is not); `pap/2026/x.csv` -> `../2025/plf-2025-performance.csv`: quarantined, "copy of pap/2025/plf-2025-performance.csv (PAP-2025): the same bytes" (**fixed**: was loaded as PAP-2026, the 2025 values under another vintage) |
 | 54 | `text_cut_at_measure_boundary` | accepted with the cells before the cut: a cut between two measures cannot be told from a shorter table (limitation; `cell_count` shows it) |
 | 55 | full run (`make run`) with 42, 43, a twin and a linked folder | exit status non-zero only for the (non-blocking) `no_rejected_documents` check; both printed as `QUARANTINED <file>: …`; marts contract exact; labels verbatim in raw, marts, `marts.duckdb` and Parquet (typed strings); scorecard escapes everything and has no `<script>`; no payload markup in Data Docs (the values do not appear there) or dbt docs; JSON summary holds the cell as data |
-| 56 | same run, `quality-summary.md` | the hostile cell is listed, HTML-escaped (`&lt;script&gt;`): inert in a Markdown viewer that passes raw HTML |
+| 56 | same run, `quality-summary.md` | the hostile cell is listed, escaped the markdown way (a backslash before `<`): inert in a Markdown viewer that passes raw HTML, readable in a text editor |
 
 The hypothesis properties of the cell parser (never raises, keeps the raw text, round-trips every
 number it formats in French) are in `tests/test_cells.py`.
@@ -1044,4 +1044,5 @@ def test_full_run_quality_summary_md_escapes_markup(hostile_run):
     data, _result = hostile_run
     md = (data / "reports" / "quality-summary.md").read_text(encoding="utf-8")
     assert "alert(" in md  # the hostile row is listed...
-    assert "<script" not in md  # ...escaped
+    assert re.search(r"(?<!\\)<", md) is None  # ...escaped the markdown way: \<script\> is text
+    assert "&lt;" not in md and "&#" not in md  # no HTML entity to read in a text editor

@@ -10,7 +10,7 @@ import pytest
 
 from .contract_numbers import DIM_MEASURE_ROWS, MEASURE_KEYS_BEFORE_VERSIONING, MEASURE_VERSIONS_BY_REASON
 
-OVERRIDE_COLUMNS = ["measure_key", "vintage_year", "action", "reason"]
+OVERRIDE_COLUMNS = ["measure_key", "vintage_year", "action", "reason", "reviewed_by", "reviewed_on"]
 
 
 @pytest.fixture(scope="module")
@@ -123,11 +123,8 @@ def test_a_steward_join_keeps_10091_one_measure(wh, marts, published):
     assert versions(marts, "10091") == [("10091", 1, None, 2012, 2025, "percent")]
     rows = list(csv.DictReader((published / "reports" / "measure-splits.csv").open(encoding="utf-8")))
     (joined,) = [r for r in rows if r["measure_key"] == "10091"]
-    assert (joined["action"], joined["status"], joined["new_measure_key"]) == (
-        "join",
-        "joined_by_steward",
-        "",
-    )
+    assert (joined["action"], joined["status"], joined["new_measure_key"]) == ("join", "decided", "")
+    assert joined["reviewed_by"] and joined["reviewed_on"]
 
 
 def test_dim_measure_counts_the_versions(marts):
@@ -151,10 +148,9 @@ def test_dim_measure_counts_the_versions(marts):
 def test_measure_splits_csv_lists_every_split_for_stewards(marts, published):
     with (published / "reports" / "measure-splits.csv").open(encoding="utf-8") as f:
         reader = csv.DictReader(f)
-        assert reader.fieldnames[:4] == OVERRIDE_COLUMNS
-        assert reader.fieldnames[-1] == "status"
+        assert reader.fieldnames[: len(OVERRIDE_COLUMNS) + 1] == [*OVERRIDE_COLUMNS, "status"]
         rows = list(reader)
-    to_review = {r["new_measure_key"] for r in rows if r["status"] == "to_review"}
+    to_review = {r["new_measure_key"] for r in rows if r["status"] == "pending"}
     later_versions = {
         r[0] for r in marts.execute("select measure_key from dim_measure where version_number > 1").fetchall()
     }
@@ -170,6 +166,6 @@ def test_measure_splits_csv_lists_every_split_for_stewards(marts, published):
         "unit_before": "%",
         "unit_after": "minutes",
         "automatic_reason": "unit_change",
-        "status": "to_review",
+        "status": "pending",
     }
     assert r3538["label_after"].startswith("Délai de prise en charge de l'usager")

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.quality.exceptions import existing_extra_file
 from orchestration.lib.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, PROJECT_DIR, Settings
 
 CODE_DIR = PROJECT_DIR / "orchestration"
@@ -87,10 +88,9 @@ def documents_digest(con: duckdb.DuckDBPyConnection) -> str:
 def expectations_digest(extra_exceptions: Path | None) -> str:
     """The GX suites and configuration, expectations/exceptions.csv, and the extra exceptions file."""
     digest = hashlib.sha256(tree_digest(EXPECTATIONS_DIR, {"uncommitted"}).encode())
-    if extra_exceptions is not None:
+    if existing_extra_file(extra_exceptions) is not None:
         digest.update(b"extra exceptions\0")
-        if extra_exceptions.is_file():
-            digest.update(extra_exceptions.read_bytes())
+        digest.update(extra_exceptions.read_bytes())
     return digest.hexdigest()
 
 

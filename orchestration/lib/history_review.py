@@ -1,54 +1,51 @@
 """What stewards review of the real history: measure matching across vintages and our verdicts
 against the official ones.
 
-Reads the warehouse (read-only) after the marts are built and gives the quality summary the figures
-of three sections (rendered by `orchestration/lib/quality/templates/_history.md.j2`): per source
-file, how its rows got their measure (by id, exactly, approximately, not at all); the table of our
-verdicts against the RAP's own (`Degré de réalisation`) with the agreement on the measure-years
-both assess, and every disagreement with file and line; which rule decided the directions. It
-also writes two files next to the summary:
+Reads the warehouse (read-only) after the marts are built and gives the quality summary its
+figures: per source file, how its rows got their measure (by id, exactly, approximately, not at
+all); our verdicts against the RAP's own (`Degré de réalisation`), with the agreement on the
+measure-years both assess and the disagreements by kind; which rule decided the directions; the
+cells the export damaged. It writes four review queues beside the summary (`review_queues`: the
+decision's columns, `status`, the evidence; docs/stewards.md says how to close them):
 
 - `measure-matches-to-review.csv`: every match that is not exact (approximate, ambiguous,
-  unmatched), in the columns of `dbt_project/seeds/ref_measure_match_override.csv` plus context: a
-  steward copies a row there, sets `to_measure_key` (or leaves it empty to keep the row's own
-  key), and the next run obeys;
-- `verdict-disagreements.csv`: every measure-year where our verdict and the official one differ;
+  unmatched), or that a steward decided (ref_measure_match_override, ref_indicator_crosswalk);
 - `directions-to-review.csv`: every measure whose direction of improvement is unknown or of low
-  confidence, in the columns of `dbt_project/seeds/ref_measure_direction.csv` (direction and
-  reason empty: a steward fills them, quoting the label words that decide, and copies the row
-  there) plus evidence: its labels across vintages, unit, bounds, target steps, the directions
-  of its siblings, what decides it now. Ranked by how many measure-years with a usable target and
-  realisation a decision would settle. `official_verdicts_evidence_only` shows the RAP's
-  verdicts for the steward's eyes: never a reason to write in the seed.
+  confidence, with its evidence (labels across vintages, unit, bounds, target steps, what decides
+  it now), ranked by the measure-years a decision would settle; then the steward's rows of
+  ref_measure_direction. `official_verdicts_evidence_only` shows the RAP's verdicts for the
+  steward's eyes: never a reason to write in the seed;
 - `measure-splits.csv`: every key split into versions (a sub-indicator id reused for another
-  measure) and every split stewards joined, in the columns of
-  `dbt_project/seeds/ref_measure_version_override.csv` plus the evidence (labels and units before
-  and after, the label score) and a `status`: a steward copies a row there with `action` `join` to
-  keep one measure (or `split` to force one where the rules do not), writes the `reason`, and the
-  next run obeys.
-- `damaged-cells.csv`: every cell the export damaged (`value_defect` of `marts.fct_indicator_value`),
-  whether and from which document its value was recovered; a held cell is never judged.
+  measure), pending, or decided by a row of ref_measure_version_override (`join` or `split`);
+- `verdict-disagreements.csv`: every measure-year where our verdict and the official one differ,
+  decided where expectations/exceptions.csv accepts the measure for `verdict_agrees_with_official`.
+
+and `damaged-cells.csv`: every cell the export damaged (`value_defect` of
+`marts.fct_indicator_value`), whether and from which document its value was recovered.
 
 The official verdict is only compared here; nothing in this module feeds the warehouse.
 """
 
 import csv
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from orchestration.lib import review_queues
+from orchestration.lib.duckdb_io import dict_rows
 from orchestration.lib.vocabularies import ASSESSED_OFFICIAL_LABELS, ASSESSED_VERDICTS
 
 # The verdicts that judge a measure-year, ours and as printed (the seed ref_verdict, is_assessed).
 ASSESSED, OFFICIAL_ASSESSED = ASSESSED_VERDICTS, ASSESSED_OFFICIAL_LABELS
-REVIEW_FILE = "measure-matches-to-review.csv"
-DISAGREEMENTS_FILE = "verdict-disagreements.csv"
-DIRECTIONS_FILE = "directions-to-review.csv"
-DIRECTION_COLUMNS = ("measure_key", "direction", "tolerance_abs", "measure_label_hint", "reason")
-SPLITS_FILE = "measure-splits.csv"
+REVIEW_FILE = review_queues.MATCHES.file
+DISAGREEMENTS_FILE = review_queues.DISAGREEMENTS.file
+DIRECTIONS_FILE = review_queues.DIRECTIONS.file
+DIRECTION_COLUMNS = review_queues.DIRECTIONS.decision_columns
+SPLITS_FILE = review_queues.SPLITS.file
 DAMAGED_FILE = "damaged-cells.csv"
-OVERRIDE_COLUMNS = ("document_id", "source_measure_key", "to_measure_key", "reviewed_by", "rationale")
+VERDICT_RULE = "verdict_agrees_with_official"
 
 _MATCHING_SQL = """
 select
@@ -65,14 +62,33 @@ group by document_id
 order by document_id
 """
 
+# Every row whose automatic match is not exact: pending, or decided by a steward's row of
+# ref_measure_match_override or ref_indicator_crosswalk (then in the seed's words); ranked by the
+# cells a decision would move.
 _TO_REVIEW_SQL = """
+with cells as (
+    select document_id, source_measure_key, count(*) as cells
+    from staging.stg_raw__indicator_cells
+    group by all
+)
 select
     k.document_id,
     k.source_measure_key,
-    k.best_candidate_key as to_measure_key,
-    '' as reviewed_by,
-    '' as rationale,
-    coalesce(k.automatic_match_method, k.match_method) as match_method,
+    case
+        when k.match_method = 'crosswalk' then x.to_measure_key
+        when k.match_method = 'steward_override' then o.to_measure_key
+        else k.best_candidate_key
+    end as to_measure_key,
+    o.reviewed_by,
+    cast(o.reviewed_on as varchar) as reviewed_on,
+    coalesce(o.rationale, x.rationale) as rationale,
+    case when k.match_method in ('crosswalk', 'steward_override') then 'decided' else 'pending' end as status,
+    case k.match_method
+        when 'crosswalk' then 'ref_indicator_crosswalk'
+        when 'steward_override' then 'ref_measure_match_override'
+    end as decided_in,
+    coalesce(c.cells, 0) as cells,
+    k.automatic_match_method as match_method,
     k.match_score,
     k.ambiguity_reason,
     k.matched_document_id,
@@ -85,6 +101,12 @@ select
     k.source_file,
     k.source_line
 from intermediate.int_measure_keys as k
+left join reference.ref_measure_match_override as o
+    on k.document_id = o.document_id and k.source_measure_key = o.source_measure_key
+left join reference.ref_indicator_crosswalk as x
+    on k.source_measure_key = x.from_measure_key
+    and (x.from_document_id is null or k.document_id = x.from_document_id)
+left join cells as c on k.document_id = c.document_id and k.source_measure_key = c.source_measure_key
 left join lateral (
     select c.measure_label, c.unit_raw
     from staging.stg_raw__indicator_cells as c
@@ -92,7 +114,21 @@ left join lateral (
     limit 1
 ) as candidate on true
 where coalesce(k.automatic_match_method, '') in ('approximate_label', 'ambiguous', 'unmatched')
-order by k.document_id, k.match_method, k.match_score desc nulls last, k.source_measure_key
+    or k.match_method = 'steward_override'
+order by cells desc, k.document_id, k.match_score desc nulls last, k.source_measure_key
+"""
+
+# A steward's row that reaches no row of the documents loaded.
+_MATCH_OVERRIDES_NOT_APPLIED_SQL = """
+select o.document_id, o.source_measure_key, o.to_measure_key, o.reviewed_by,
+    cast(o.reviewed_on as varchar) as reviewed_on, o.rationale, 'not_applied' as status,
+    'ref_measure_match_override' as decided_in
+from reference.ref_measure_match_override as o
+where not exists (
+    select 1 from intermediate.int_measure_keys as k
+    where k.document_id = o.document_id and k.source_measure_key = o.source_measure_key
+)
+order by all
 """
 
 _DIRECTIONS_TO_REVIEW_SQL = """
@@ -124,6 +160,8 @@ select
     '' as tolerance_abs,
     coalesce(m.indicator_code, '') || ' ' || coalesce(m.measure_label, '') as measure_label_hint,
     '' as reason,
+    '' as reviewed_by,
+    '' as reviewed_on,
     'pending' as status,
     coalesce(v.settleable_years, 0) as settleable_years,
     m.indicator_label,
@@ -149,8 +187,30 @@ inner join intermediate.int_measures_described as m on d.measure_key = m.measure
 left join intermediate.int_measure_direction_evidence as e on d.measure_key = e.measure_key
 left join labels_per_measure as l on d.measure_key = l.measure_key
 left join verdicts as v on d.measure_key = v.measure_key
-where d.direction = 'unknown' or d.direction_confidence = 'low'
+where (d.direction = 'unknown' or d.direction_confidence = 'low') and d.direction_source <> 'steward'
 order by settleable_years desc, d.measure_key
+"""
+
+# The steward's rows of ref_measure_direction: decided where the measure takes the steward's direction.
+_DIRECTIONS_DECIDED_SQL = """
+select
+    s.measure_key,
+    s.direction,
+    s.tolerance_abs,
+    s.measure_label_hint,
+    s.reason,
+    s.reviewed_by,
+    cast(s.reviewed_on as varchar) as reviewed_on,
+    case when d.direction_source = 'steward' then 'decided' else 'not_applied' end as status,
+    (select count(*) from marts.fct_target_attainment as a
+        where a.measure_key = s.measure_key and a.target_value is not null and a.realisation_value is not null
+    ) as settleable_years,
+    d.direction as current_direction,
+    d.direction_source as current_direction_source,
+    d.direction_confidence as current_direction_confidence
+from reference.ref_measure_direction as s
+left join intermediate.int_measure_directions_assigned as d on s.measure_key = d.measure_key
+order by s.measure_key
 """
 
 # One row per key and document where a version starts, or would start but for a steward's `join`.
@@ -160,6 +220,8 @@ select distinct
     k.vintage_year,
     coalesce(k.version_override_action, 'split') as action,
     coalesce(o.reason, '') as reason,
+    o.reviewed_by,
+    cast(o.reviewed_on as varchar) as reviewed_on,
     case when k.version_start_reason is not null then k.measure_key end as new_measure_key,
     k.version_previous_document_id as previous_document_id,
     k.document_id,
@@ -171,11 +233,7 @@ select distinct
     k.version_unit_family as unit_family_after,
     k.version_label_score as label_score,
     k.version_automatic_reason as automatic_reason,
-    case k.version_override_action
-        when 'join' then 'joined_by_steward'
-        when 'split' then 'split_by_steward'
-        else 'to_review'
-    end as status
+    case when k.version_override_action is null then 'pending' else 'decided' end as status
 from intermediate.int_measure_keys as k
 left join reference.ref_measure_version_override as o
     on k.version_override_action is not null and k.base_measure_key = o.measure_key and k.vintage_year = o.vintage_year
@@ -302,12 +360,6 @@ order by measures desc
 """
 
 
-def _dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def _has_history_models(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(
         con.execute(
@@ -321,14 +373,14 @@ def history_review(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """The figures of the three sections, from a warehouse whose marts are built."""
     if not _has_history_models(con):
         return {}
-    verdicts = _dicts(con, _VERDICTS_SQL)
+    verdicts = dict_rows(con, _VERDICTS_SQL)
     both = [v for v in verdicts if v["verdict"] in ASSESSED and v["official_verdict"] in ASSESSED]
     both_n = sum(v["n"] for v in both)
     agreeing = sum(v["n"] for v in both if v["verdict"] == v["official_verdict"])
-    directions = _dicts(con, _DIRECTIONS_SQL)
+    directions = dict_rows(con, _DIRECTIONS_SQL)
     assessable = sum(d["measures_with_an_assessable_year"] for d in directions)
     known = sum(d["measures_with_an_assessable_year"] for d in directions if d["direction_source"] != "none")
-    disagreements = _dicts(con, _DISAGREEMENTS_SQL)
+    disagreements = dict_rows(con, _DISAGREEMENTS_SQL)
     kinds: dict[str, list[int]] = {}
     for d in disagreements:
         both_sides = d["verdict"] in ASSESSED and d["official_verdict_raw"] in OFFICIAL_ASSESSED
@@ -336,7 +388,7 @@ def history_review(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         counts[0] += 1
         counts[1] += both_sides
     return {
-        "matching": _dicts(con, _MATCHING_SQL),
+        "matching": dict_rows(con, _MATCHING_SQL),
         "verdicts": verdicts,
         "agreement": {
             "both_assessed": both_n,
@@ -350,30 +402,67 @@ def history_review(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         ],
         "directions": directions,
         "direction_known_share": round(known / assessable, 4) if assessable else None,
-        "defects": _dicts(con, _DEFECTS_SQL),
+        "defects": dict_rows(con, _DEFECTS_SQL),
     }
 
 
-def write_review_files(con: duckdb.DuckDBPyConnection, reports_dir: Path) -> dict[str, Path]:
-    """The stewards' review files (non-exact matches, directions to decide, measure splits, damaged
-    cells) and the list of verdict disagreements."""
+def _disagreement_queue(
+    disagreements: list[dict[str, Any]], exceptions: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Every disagreement, decided where exceptions.csv accepts the measure for the rule; pending
+    ones ranked by the years a decision on the measure would settle."""
+    decided = review_queues.exception_status(exceptions, VERDICT_RULE)
+    years = Counter(d["measure_key"] for d in disagreements)
+    rows = []
+    for d in disagreements:
+        e = decided.get((d["measure_key"], VERDICT_RULE))
+        rows.append(
+            {
+                "measure_key": d["measure_key"],
+                "rule": VERDICT_RULE,
+                **({k: e[k] for k in ("reason", "reviewed_by", "reviewed_on")} if e else {}),
+                "status": review_queues.DECIDED if e else review_queues.PENDING,
+                "years_of_the_measure": years[d["measure_key"]],
+                **{k: v for k, v in d.items() if k != "measure_key"},
+            }
+        )
+    rows.sort(key=lambda r: -r["years_of_the_measure"])  # stable: file and line within a measure
+    return rows
+
+
+def write_review_files(
+    con: duckdb.DuckDBPyConnection, reports_dir: Path, exceptions: list[dict[str, Any]] | None = None
+) -> dict[str, Path]:
+    """The stewards' review queues (non-exact matches, directions to decide, measure splits, verdict
+    disagreements; `review_queues`) and the list of damaged cells. `exceptions`: those the suites
+    applied, which record the decisions on disagreements."""
     if not _has_history_models(con):
         return {}
     reports_dir.mkdir(parents=True, exist_ok=True)
-    written = {}
-    files = (
-        (REVIEW_FILE, _TO_REVIEW_SQL),
-        (DISAGREEMENTS_FILE, _DISAGREEMENTS_SQL),
-        (DIRECTIONS_FILE, _DIRECTIONS_TO_REVIEW_SQL),
-        (SPLITS_FILE, _SPLITS_SQL),
-        (DAMAGED_FILE, _DAMAGED_SQL),
-    )
-    for name, sql in files:
-        cursor = con.execute(sql)
-        path = reports_dir / name
-        with path.open("w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow([d[0] for d in cursor.description])
-            writer.writerows(cursor.fetchall())
-        written[name] = path
+    rq = review_queues
+    written = {
+        rq.MATCHES.file: rq.write_queue(
+            rq.MATCHES,
+            reports_dir,
+            dict_rows(con, _TO_REVIEW_SQL) + dict_rows(con, _MATCH_OVERRIDES_NOT_APPLIED_SQL),
+        ),
+        rq.DIRECTIONS.file: rq.write_queue(
+            rq.DIRECTIONS,
+            reports_dir,
+            dict_rows(con, _DIRECTIONS_TO_REVIEW_SQL) + dict_rows(con, _DIRECTIONS_DECIDED_SQL),
+        ),
+        rq.SPLITS.file: rq.write_queue(rq.SPLITS, reports_dir, dict_rows(con, _SPLITS_SQL)),
+        rq.DISAGREEMENTS.file: rq.write_queue(
+            rq.DISAGREEMENTS,
+            reports_dir,
+            _disagreement_queue(dict_rows(con, _DISAGREEMENTS_SQL), exceptions or []),
+        ),
+    }
+    cursor = con.execute(_DAMAGED_SQL)
+    path = reports_dir / DAMAGED_FILE
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow([d[0] for d in cursor.description])
+        writer.writerows(cursor.fetchall())
+    written[DAMAGED_FILE] = path
     return written

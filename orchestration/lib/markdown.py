@@ -1,18 +1,29 @@
 """Markdown for the Dagster UI's metadata and the quality summary: tables whose cells are escaped
 (`md_table`), and the Jinja2 environment of the markdown reports (`markdown_environment`)."""
 
-import html
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
+# Markdown's own escapes (a backslash before ASCII punctuation), not HTML entities: the file reads as
+# typed in a text editor (`d'amélioration`, not `d&#x27;amélioration`), and markup in a label stays
+# inert in any viewer: `\<script>` is text. `&` only where it would start an entity.
+_ACTIVE = re.compile(r"([\\`*\[\]<>|])|&(?=#?\w+;)")
+
+
+def md_text(value: Any) -> str:
+    """Source text as literal markdown text, on one line."""
+    text = "" if value is None else str(value).replace("\r", " ").replace("\n", " ")
+    return _ACTIVE.sub(lambda m: "\\" + (m.group(1) or "&"), text)
+
 
 def md_cell(value: Any, max_chars: int | None = None) -> str:
-    # Source text is data: HTML-escaped, so markup in a label stays inert in any Markdown viewer.
-    text = "" if value is None else html.escape(str(value)).replace("|", "\\|").replace("\n", " ")
-    return text if max_chars is None else text[:max_chars]
+    # Source text is data: cut before escaping, so an escape is never split.
+    text = "" if value is None else str(value)
+    return md_text(text if max_chars is None or len(text) <= max_chars else text[: max_chars - 1] + "…")
 
 
 def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], max_chars: int | None = None) -> str:
@@ -23,11 +34,11 @@ def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], max_chars: i
 
 
 def _finalize(value: Any) -> Markup:
-    """Every `{{ … }}` of a markdown template: HTML-escaped like a table cell, so markup in a value
-    stays inert (quotes kept as typed: prose is not an attribute)."""
+    """Every `{{ … }}` of a markdown template: escaped like a table cell, so markup in a value stays
+    inert."""
     if isinstance(value, Markup):
         return value
-    return Markup(html.escape(str(value), quote=False))
+    return Markup(md_text(value))
 
 
 def _table(rows: Iterable[Sequence[Any]], headers: Sequence[str], max_chars: int | None = None) -> Markup:

@@ -5,7 +5,8 @@ One reading, the same for `make run`, `make dev` and the tests: the variables of
 environment, then those of `.env` (the project folder's, or the file `ENV_FILE` names), then the
 defaults. A variable set in the environment wins over `.env`, so `DATA_DIR=/tmp/x make run` and the
 tests' own variables are never overridden by a developer's `.env`. `.env` is read with python-dotenv,
-the parser `dagster dev` uses. Nothing here writes `os.environ`.
+the parser `dagster dev` uses. Nothing here writes `os.environ`, but `dbt_environment`, for the time a
+dbt command starts.
 """
 
 import os

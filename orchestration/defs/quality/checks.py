@@ -95,7 +95,9 @@ def _validate(
 ) -> list[dg.AssetCheckResult]:
     """Run `suites` and write the summary. The Data Docs are built once per run, by quality_report;
     here only when an error rule failed, since quality_report is then skipped."""
-    reports_dir = settings.resolved().reports_dir
+    resolved = settings.resolved()
+    reports_dir = resolved.reports_dir
+    exceptions = quality.load_exceptions(extra=resolved.extra_exceptions)
     results = [
         quality.run_suite(
             suite.name,
@@ -103,10 +105,12 @@ def _validate(
             run_id=context.run.run_id,
             reports_dir=reports_dir,
             lock_timeout_s=warehouse.lock_timeout_s,
+            exceptions=exceptions,
         )
         for suite in suites
     ]
     data = quality.write_reports(
+        exceptions=exceptions,
         run_id=context.run.run_id,
         reports_dir=reports_dir,
         data_docs=any(r.failed_errors for r in results),
@@ -202,7 +206,7 @@ def cell_hold(
             con.execute("select document_id, count(*) from raw.cell_hold group by 1 order by 1").fetchall()
         )
         units_file = quality.write_units_to_map(con, reports_dir)
-        held_file = quality.write_held_cells(con, reports_dir)
+        held_file = quality.write_held_cells(con, reports_dir, stored)
     return dg.MaterializeResult(
         metadata={
             "units_to_map": dg.MetadataValue.path(str(units_file)),
@@ -232,7 +236,9 @@ GUARDED_MARTS = [dg.AssetKey(list(s.asset_key)) for s in MART_SUITES]
 def quality_report(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
 ) -> dg.MaterializeResult:
-    reports_dir = settings.resolved().reports_dir
+    resolved = settings.resolved()
+    reports_dir = resolved.reports_dir
+    exceptions = quality.load_exceptions(extra=resolved.extra_exceptions)
     run_id = context.run.run_id
     stored = quality.stored_results(reports_dir)
     for name in quality.SUITES:
@@ -244,12 +250,14 @@ def quality_report(
                 run_id=run_id,
                 reports_dir=reports_dir,
                 lock_timeout_s=warehouse.lock_timeout_s,
+                exceptions=exceptions,
             )
     with warehouse.connect(read_only=True) as con:
         history = history_review.history_review(con)
-        review_files = history_review.write_review_files(con, reports_dir)
+        review_files = history_review.write_review_files(con, reports_dir, exceptions)
     data = quality.write_reports(
         stored,
+        exceptions=exceptions,
         run_id=run_id,
         reports_dir=reports_dir,
         warehouse=warehouse.path,

@@ -9,7 +9,6 @@ condition, to count what each exception accepted; an exception that accepts noth
 """
 
 import csv
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,13 +22,15 @@ EXCEPTION_COLUMNS = ("measure_key", "rule", "reason", "reviewed_by", "reviewed_o
 EXCEPTED_PREFIX = "excepted__"
 
 
-def load_exceptions(path: Path | None = None) -> list[dict[str, str]]:
-    """The steward's exceptions; a row missing a field is refused (named by its line).
-    QUALITY_EXTRA_EXCEPTIONS names one more file of the same form (the synthetic corpus writes one
-    that carries each exception over to the measure's synthetic twins)."""
+def load_exceptions(path: Path | None = None, *, extra: Path | None = None) -> list[dict[str, str]]:
+    """The steward's exceptions (`path`, default expectations/exceptions.csv), then those of `extra`:
+    the file QUALITY_EXTRA_EXCEPTIONS names, as the settings resolve it (the synthetic corpus writes
+    one that carries each exception over to the measure's synthetic twins). Never read from the
+    process environment here: the settings are read once, `.env` included. A row missing a field is
+    refused (named by its line); a named extra file that does not exist is an error."""
     if path is None:
-        extra = os.environ.get("QUALITY_EXTRA_EXCEPTIONS", "").strip()
-        return load_exceptions(EXCEPTIONS_FILE) + (load_exceptions(Path(extra)) if extra else [])
+        extra = existing_extra_file(extra)
+        return load_exceptions(EXCEPTIONS_FILE) + (load_exceptions(extra) if extra is not None else [])
     if not path.exists():
         return []
     rows = []
@@ -44,6 +45,17 @@ def load_exceptions(path: Path | None = None) -> list[dict[str, str]]:
                 raise ValueError(f"{path}: row {number} leaves a field empty: {row}")
             rows.append(row)
     return rows
+
+
+def existing_extra_file(extra: Path | None) -> Path | None:
+    """The extra exceptions file, which must exist when named: a steward's decisions silently
+    ignored would be worse than a stopped run."""
+    if extra is not None and not extra.is_file():
+        raise FileNotFoundError(
+            f"QUALITY_EXTRA_EXCEPTIONS names {extra}, which does not exist (a relative path is taken "
+            "from the project folder)"
+        )
+    return extra
 
 
 def excepted_column(rule: str) -> str:

@@ -10,12 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
-
-from orchestration.lib.duckdb_io import connection
-from orchestration.lib.history_review import DAMAGED_FILE, DISAGREEMENTS_FILE, REVIEW_FILE
+from orchestration.lib import review_queues
+from orchestration.lib.duckdb_io import connection, dict_rows
+from orchestration.lib.history_review import DISAGREEMENTS_FILE, REVIEW_FILE, VERDICT_RULE
 from orchestration.lib.markdown import markdown_environment, md_table
-from orchestration.lib.quality.exceptions import load_exceptions
+from orchestration.lib.quality.exceptions import EXCEPTION_COLUMNS, load_exceptions
 from orchestration.lib.quality.results import SuiteResult, stored_results
 from orchestration.lib.quality.suites import SUITES
 from orchestration.lib.quality.validation import TIMINGS, build_data_docs
@@ -146,34 +145,68 @@ def write_units_to_map(con, reports_dir: Path) -> Path:
     return path
 
 
-HELD_CELLS_FILE = "held-cells.csv"
+HELD_CELLS_FILE = review_queues.HELD_CELLS.file
+# The raw suite's measure key (orchestration/lib/quality/batches/raw_indicator_cell.sql), which an
+# exception names.
+_RAW_MEASURE_KEY = "coalesce(cast(c.sub_indicator_id as varchar), c.indicator_code || '#' || cast(c.measure_position as varchar))"
 
 
-def write_held_cells(con, reports_dir: Path) -> Path:
-    """data/reports/held-cells.csv: every cell a quarantine rule holds, with its file, line, column
-    and the cell as published (the quality summary shows the first lines per document)."""
-    import csv
-
-    cursor = con.execute(
-        """
+def write_held_cells(con, reports_dir: Path, raw_result: SuiteResult | None = None) -> Path:
+    """data/reports/held-cells.csv, the queue of held cells: one row per measure and quarantine rule,
+    in the columns of expectations/exceptions.csv, with every held cell (line:column) and the first
+    values as published; ranked by the cells an exception would release. The exceptions that
+    released cells in this run (`raw_result`) are its decided rows."""
+    rows = dict_rows(
+        con,
+        f"""
         select
-            h.document_id, c.source_file, h.source_line, c.column_header, h.rule,
-            c.measure_label, c.unit_raw, c.value_raw
+            {_RAW_MEASURE_KEY} as measure_key,
+            h.rule,
+            'pending' as status,
+            count(*) as cells_held,
+            min(c.source_file || ':' || c.source_line) as first_line,
+            string_agg(distinct h.document_id, ' ' order by h.document_id) as documents,
+            any_value(c.measure_label) as measure_label,
+            any_value(c.unit_raw) as unit_raw,
+            string_agg(c.value_raw, ' | ' order by h.document_id, h.source_line, h.column_position)
+                as values_raw,
+            string_agg(c.source_file || ':' || h.source_line || ':' || c.column_header, ' | '
+                order by h.document_id, h.source_line, h.column_position) as cells
         from raw.cell_hold as h
         inner join raw.indicator_cell as c
             on h.document_id = c.document_id
             and h.source_line = c.source_line
             and h.column_position = c.column_position
-        order by h.document_id, h.source_line, h.column_position, h.rule
-        """
+        group by all
+        order by cells_held desc, measure_key, h.rule
+        """,
     )
-    path = reports_dir / HELD_CELLS_FILE
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow([d[0] for d in cursor.description])
-        writer.writerows(cursor.fetchall())
-    return path
+    quarantine = {r.rule for r in raw_result.rules if r.action == "quarantine"} if raw_result else set()
+    for e in raw_result.exceptions if raw_result else []:
+        if e["rule"] in quarantine and e["matched_rows"]:
+            rows.append(
+                {k: e[k] for k in EXCEPTION_COLUMNS}
+                | {
+                    "status": review_queues.DECIDED,
+                    "cells_released": e["matched_rows"],
+                    "cells": " | ".join(f"{f}:{line}" for f, line in e["lines"]),
+                }
+            )
+    return review_queues.write_queue(review_queues.HELD_CELLS, reports_dir, rows)
+
+
+def write_stale_exceptions(data: dict[str, Any], reports_dir: Path) -> Path:
+    """data/reports/stale-exceptions.csv: the exceptions that accept nothing (or name a rule no suite
+    has), to remove or fix; they leave the queue when the line is gone from the file."""
+    rows = [
+        {k: e[k] for k in EXCEPTION_COLUMNS} | {"status": review_queues.PENDING, "problem": problem}
+        for key, problem in (
+            ("exceptions_stale", "matches no offending row"),
+            ("exceptions_unknown_rule", "no suite has this rule"),
+        )
+        for e in data[key]
+    ]
+    return review_queues.write_queue(review_queues.STALE_EXCEPTIONS, reports_dir, rows)
 
 
 def rules_in_suite_files() -> set[str]:
@@ -190,10 +223,12 @@ def summary(
     run_id: str | None = None,
     quarantined: list[dict[str, Any]] | None = None,
     loaded: list[dict[str, Any]] | None = None,
+    exceptions: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The content of quality-summary.json (and .md): every rule of every suite, and the source
-    files in quarantine with the version of each that stands."""
-    exceptions = load_exceptions()
+    files in quarantine with the version of each that stands. `exceptions`: those the suites applied
+    (default: expectations/exceptions.csv alone)."""
+    exceptions = load_exceptions() if exceptions is None else exceptions
     known_rules = {r.rule for res in results.values() for r in res.rules}
     all_rules = rules_in_suite_files()
     unknown = [e for e in exceptions if e["rule"] not in all_rules]
@@ -285,11 +320,11 @@ def rules_table(rules: list[dict[str, Any]]) -> str:
     return md_table(RULE_COLUMNS, [[r[c] for c in RULE_COLUMNS] for r in rules])
 
 
-ENV.filters.update(rows_table=lambda rows: Markup(rows_table(rows)), pct=_pct)
+ENV.filters.update(pct=_pct)
 
 
 def _history_view(history: dict[str, Any]) -> dict[str, Any]:
-    """The rows of the history sections' tables."""
+    """The rows of the figures' tables."""
     verdicts = history["verdicts"]
     ours = sorted({v["verdict"] for v in verdicts})
     theirs = sorted({v["official_verdict"] or "(empty)" for v in verdicts})
@@ -298,7 +333,6 @@ def _history_view(history: dict[str, Any]) -> dict[str, Any]:
         "history": history,
         "review_file": REVIEW_FILE,
         "disagreements_file": DISAGREEMENTS_FILE,
-        "damaged_file": DAMAGED_FILE,
         "defects": [
             [d["value_defect"], d["cells"], d["recovered"], d["held"]] for d in history.get("defects", [])
         ],
@@ -315,38 +349,71 @@ def _history_view(history: dict[str, Any]) -> dict[str, Any]:
             ],
         },
         "kinds": [[k["kind"], k["measure_years"], k["both_assessed"]] for k in history["disagreement_kinds"]],
-        "disagreements": [
-            [
-                f"{d['source_file']}:{d['source_line']}",
-                d["measure_key"],
-                d["year"],
-                d["measure_label"],
-                f"{d['direction']} ({d['direction_source']})",
-                d["target_raw"],
-                d["realisation_raw"],
-                d["previous_realisation_value"],
-                f"{d['verdict']} ({d['verdict_reason']})",
-                d["official_verdict_raw"],
-                d["kind"],
-            ]
-            for d in history["disagreements"]
-        ],
-        "directions": [
-            [d["direction_source"], d["measures"], d["measures_with_an_assessable_year"]]
-            for d in history["directions"]
-        ],
     }
 
 
-def summary_markdown(data: dict[str, Any]) -> str:
-    """quality-summary.md from the content of quality-summary.json."""
+DOCUMENTS_SHOWN = 20
+FIRST_CHARS = 90  # of a cell shown in the summary; the full lists hold it whole
+
+
+def _first_row(row: dict[str, Any] | None) -> str:
+    """A failed rule's first offending row, as the summary shows it: where, then what."""
+    if not row:
+        return ""
+    where = f"{row.get('source_file', row.get('document_id', ''))}:{row.get('source_line', '')}"
+    what = next((row[k] for k in ("value_raw", "measure_label", "measure_key") if row.get(k) is not None), "")
+    return f"{where} {what}"[:FIRST_CHARS]
+
+
+def _full_list(rule: dict[str, Any], reports_dir: Path | None) -> str:
+    """Where every offending row of a failed rule is: the rule's rows, written to
+    quality/<suite>--<rule>.csv (all of them for a `list_all` rule, else the first ones, with the
+    Data Docs for the rest), and the review queue that holds them."""
+    if rule["rule"] == VERDICT_RULE:
+        return DISAGREEMENTS_FILE
+    name = f"quality/{rule['suite']}--{rule['rule']}.csv"
+    if reports_dir is not None:
+        _write_csv(reports_dir / name, rule["rows"])
+    cut = len(rule["rows"]) < rule["unexpected"]
+    return (
+        name
+        + (f" (first {len(rule['rows'])}; all in the Data Docs)" if cut else "")
+        + (f", queue {HELD_CELLS_FILE}" if rule.get("action") == "quarantine" else "")
+    )
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def summary_markdown(data: dict[str, Any], reports_dir: Path | None = None) -> str:
+    """quality-summary.md from the content of quality-summary.json: one page. With `reports_dir`,
+    the full lists it links to are written there."""
     failed = sorted(
         (r for r in data["rules"] if r["status"] == "failed"),
-        key=lambda r: (r["severity"] != "error", r["suite"], r["rule"]),
+        key=lambda r: (
+            r["severity"] != "error",
+            r.get("action") != "quarantine",
+            -r["unexpected"],
+            r["rule"],
+        ),
     )
+    queues = data.get("review_queues") or []
     history = data.get("history") or {}
+    docs = data.get("documents") or []
     view = {
         "data": data,
+        "decisions": {
+            k: sum(q[k] for q in queues)
+            for k in (review_queues.PENDING, review_queues.DECIDED, "not_applied")
+        },
         "quarantined": [
             [q["file"], q["line"], q["error"], q["in_the_warehouse"]]
             for q in data.get("quarantined_files") or []
@@ -360,42 +427,36 @@ def summary_markdown(data: dict[str, Any]) -> str:
                 ", ".join(f"{rule} {n}" for rule, n in d["held_by_rule"].items()),
                 ", ".join(map(str, d["first_lines"])),
             ]
-            for d in data.get("documents") or []
+            for d in docs[:DOCUMENTS_SHOWN]
         ],
-        "suites": [
+        "more_documents": max(len(docs) - DOCUMENTS_SHOWN, 0),
+        "failed": [
             [
-                s["suite"],
-                s["asset"],
-                s["status"] + (" (earlier run)" if s.get("from_an_earlier_run") else ""),
-                s.get("evaluated"),
-                s.get("unexpected"),
-                s.get("accepted"),
-                s.get("validated_at"),
-                (s.get("run_id") or "")[:8],
+                f"{r['suite']} · {r['rule']}",
+                r.get("action", ""),
+                f"{r['unexpected']} of {r['evaluated']}",
+                _first_row(r["rows"][0] if r["rows"] else None),
+                _full_list(r, reports_dir),
             ]
-            for s in data["suites"]
+            for r in failed
         ],
-        "rules": [[r[c] for c in RULE_COLUMNS] for r in data["rules"]],
-        "failed": failed,
-        "accepted": [
+        "queues": [
             [
-                e["measure_key"],
-                e["rule"],
-                e["matched_rows"],
-                ", ".join(f"{f}:{line}" for f, line in e["lines"]),
-                e["reason"],
-                e["reviewed_by"],
-                e["reviewed_on"],
+                q["queue"],
+                q[review_queues.PENDING],
+                q[review_queues.DECIDED],
+                q["not_applied"],
+                " · ".join(str(v) for v in (q["first_pending"][0].values() if q["first_pending"] else ()))[
+                    :FIRST_CHARS
+                ],
+                q["file"] if q["written"] else "(not written in this run)",
+                q["decided_in"],
             ]
-            for e in data["exceptions_applied"]
+            for q in queues
         ],
-        "stale": [
-            [e["measure_key"], e["rule"], e["reason"], "matches no offending row"]
-            for e in data["exceptions_stale"]
-        ]
-        + [
-            [e["measure_key"], e["rule"], e["reason"], "no suite has this rule"]
-            for e in data["exceptions_unknown_rule"]
+        "rules": [
+            [r[c] for c in ("suite", "rule", "action", "status", "evaluated", "unexpected", "accepted")]
+            for r in data["rules"]
         ],
         **(_history_view(history) if history else {"history": {}}),
     }
@@ -411,6 +472,7 @@ def write_reports(
     warehouse: Path | None = None,
     lock_timeout_s: float = 30.0,
     history: dict[str, Any] | None = None,
+    exceptions: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """quality-summary.{md,json} from the stored results (or `results`), then the Data Docs. With
     `warehouse`, the summary lists the quarantined source files too; `history`: the sections of
@@ -420,7 +482,7 @@ def write_reports(
     results = stored_results(reports_dir) if results is None else results
     quarantined = quarantined_files(warehouse, lock_timeout_s) if warehouse is not None else None
     loaded = documents(warehouse, lock_timeout_s) if warehouse is not None else None
-    data = summary(results, run_id, quarantined, loaded)
+    data = summary(results, run_id, quarantined, loaded, exceptions)
     if history:
         data["history"] = history
     timings: dict[str, float] = {}
@@ -429,10 +491,15 @@ def write_reports(
         build_data_docs(reports_dir)
         timings["data_docs_s"] = round(time.monotonic() - started, 2)
     data["timings_s"] = timings | dict(TIMINGS)
+    # the full lists the one-page summary links to, then the state of every review queue
+    _write_csv(reports_dir / "documents.csv", data["documents"])
+    _write_csv(reports_dir / "exceptions-applied.csv", data["exceptions_applied"])
+    write_stale_exceptions(data, reports_dir)
+    data["review_queues"] = review_queues.queues_state(reports_dir)
     (reports_dir / "quality-summary.json").write_text(
         json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8"
     )
-    (reports_dir / "quality-summary.md").write_text(summary_markdown(data), encoding="utf-8")
+    (reports_dir / "quality-summary.md").write_text(summary_markdown(data, reports_dir), encoding="utf-8")
     return data
 
 
