@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # pandas (0.5 s) is imported where a batch is read, not with 
     import pandas as pd
 
 from orchestration.lib.duckdb_io import connection
+from orchestration.lib.quality.data_docs import make_readable_offline
 from orchestration.lib.quality.exceptions import (
     EXCEPTION_COLUMNS,
     condition_column,
@@ -351,28 +352,13 @@ def run_suite(
 
 # --- Data Docs --------------------------------------------------------------------------------
 
-OFFLINE_STYLE = (
-    "<style>/* offline fallback (quality/validation.py): the CDN stylesheets do not load without a network */"
-    "body{font-family:sans-serif;margin:1em 2em;max-width:1400px}"
-    "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;vertical-align:top}"
-    ".d-none{display:none}img{max-width:240px}</style>"
-)
-
-
-def add_offline_style(site: Path) -> None:
-    """Offline, the pages keep GX's own stylesheet (copied into the site) but not Bootstrap/jQuery/Vega
-    from public CDNs: a small inline stylesheet keeps them readable."""
-    for page in site.rglob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        if OFFLINE_STYLE not in text:
-            page.write_text(text.replace("</head>", OFFLINE_STYLE + "</head>", 1), encoding="utf-8")
-
 
 def build_data_docs(reports_dir: Path) -> Path:
-    """Rebuild the whole Data Docs site from the latest result of each suite."""
+    """Rebuild the whole Data Docs site from the latest result of each suite, then make it readable
+    without a network (`data_docs.make_readable_offline`)."""
     context = gx_context(reports_dir)
     site = reports_dir / "data-docs"
     shutil.rmtree(site, ignore_errors=True)
     context.build_data_docs()
-    add_offline_style(site)
+    make_readable_offline(site, reports_dir / "gx-validations")
     return site / "index.html"
