@@ -144,11 +144,13 @@ def _main(settings, force: bool = False) -> int:
     import dagster as dg
 
     from orchestration.definitions import defs
+    from orchestration.defs.automation import refresh_job
 
     # When nothing changed, the checks downstream of ingestion are skipped with their steps; Dagster
     # warns, for every step after them, that a blocking check emitted no result. Expected: quiet.
     logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
-    job = defs.resolve_implicit_global_asset_job_def()
+    # The named job the schedule and the sensor run: the UI lists the run under its name.
+    job = defs.resolve_job_def(refresh_job.name)
     log_path = settings.data_dir / "logs" / "last-run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     print(
@@ -205,6 +207,18 @@ def rebuilt_because(result) -> list[str]:
     return []
 
 
+def read_this_run(result) -> set[str]:
+    """The documents whose file this run read and (re)loaded; the others are as an earlier run
+    loaded them (none when the run was up to date: raw_sources materialized nothing)."""
+    import dagster as dg
+
+    for materialization in result.asset_materializations_for_node("raw_sources"):
+        if materialization.asset_key == dg.AssetKey(["raw", "source_document"]):
+            loaded = materialization.metadata.get("loaded_this_run")
+            return set(loaded.value) if loaded is not None else set()
+    return set()
+
+
 def write_run_record(instance, result, path, elapsed: float) -> None:
     """Step durations (the instance's step statistics) and ingestion figures of the run, for the
     benchmark and for people."""
@@ -228,6 +242,7 @@ def write_run_record(instance, result, path, elapsed: float) -> None:
     checks = result.get_asset_check_evaluations()
     record = {
         "run_id": result.run_id,
+        "job_name": instance.get_run_by_id(result.run_id).job_name,
         "success": result.success,
         "wall_s": round(elapsed, 3),
         "up_to_date": matched is not None,
@@ -304,11 +319,13 @@ def summarize(result, settings, elapsed: float, log_path) -> int:
     if settings.duckdb_path.exists():
         with connection(settings.duckdb_path, read_only=True, timeout_s=settings.lock_timeout_s) as con:
             holds = held_by_document(settings.reports_dir)
+            read = read_this_run(result)
             for doc_id, kind, vintage, file, cells in con.execute(
                 "select document_id, document_type, vintage_year, source_file, cell_count "
                 "from raw.source_document order by document_id"
             ).fetchall()[:12]:
-                print(f"  ingested  {doc_id:<22} {kind} {vintage}  {cells:>7} cells  {file}")
+                state = "ingested " if doc_id in read else "unchanged"
+                print(f"  {state} {doc_id:<22} {kind} {vintage}  {cells:>7} cells  {file}")
                 held = holds.get(doc_id)
                 if held:
                     print(f"{'':<12}held {held}"[:300])

@@ -1,7 +1,7 @@
 """The Dagster code location: every definition under `defs/`, loaded by `dg.load_from_defs_folder`
 (the project layout is declared in pyproject.toml, `[tool.dg.project]`).
 
-`dagster dev -m orchestration.definitions` (make dev) and `make run` load this module. Resources,
+`dg dev -m orchestration.definitions` (make dev) and `make run` load this module. Resources,
 executor and loggers are in `defs/resources.py`; the settings are read once, when they load.
 """
 

@@ -1,10 +1,12 @@
-"""`make dev`: the Dagster UI and daemon (`dagster dev -m orchestration.definitions`) on the
+"""`make dev`: the Dagster UI and daemon (`dg dev`, the CLI that supersedes `dagster dev`) on the
 project's settings: DAGSTER_HOME from the environment, else `.env`, else `.dagster_home/`, created
 with the project's dagster.yaml.
 
-`dagster dev` reads the `.env` of its current folder itself and lets it override the environment;
-started from DAGSTER_HOME it finds none, so the definitions read `.env` the one way `make run` and
-the tests do (`orchestration/lib/settings.py`: the environment wins).
+`dg dev` started in the project folder lets the project's `.env` override the environment, in the
+UI and daemon (DAGSTER_HOME included) and in the code server. Given the code location explicitly
+(`-m orchestration.definitions -d <project>`) and started from DAGSTER_HOME, it reads no `.env`,
+so the definitions read it the one way `make run` and the tests do
+(`orchestration/lib/settings.py`: the environment wins).
 """
 
 import os
@@ -18,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     home = prepare_dagster_home(load_settings().dagster_home)
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     os.chdir(home)
-    command = ["dagster", "dev", "-m", "orchestration.definitions", "-d", str(PROJECT_DIR), *args]
+    command = ["dg", "dev", "-m", "orchestration.definitions", "-d", str(PROJECT_DIR), *args]
     os.execvpe(command[0], command, env)
     return 0  # not reached
 

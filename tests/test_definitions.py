@@ -118,6 +118,43 @@ def test_checks():
     assert len(gx) == 4 and all(graph.get_check_spec(k).blocking for k in gx)
 
 
+def test_check_names_are_short_whole_and_unique_per_asset():
+    """The UI cuts a check name past about 60 characters with an ellipsis, and dbt's names of
+    generic tests repeat the model (`relationships_fct_target_attainment_attainment_status__…`):
+    each dbt test of a mart is a check of its own, under a short name (WarehouseTranslator)."""
+    graph = defs.resolve_asset_graph()
+    names = [(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys]
+    assert all(len(name) <= 60 and "…" not in name for _, name in names), names
+    assert len(set(names)) == len(names)
+    # one check per dbt test of a mart, none lost to a name taken twice on an asset
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+    tests_per_mart: dict[str, int] = {}
+    for node in manifest["nodes"].values():
+        attached = manifest["nodes"].get(node.get("attached_node") or "", {})
+        if node["resource_type"] == "test" and attached.get("schema") == "marts":
+            key = f"marts/{attached['name']}"
+            tests_per_mart[key] = tests_per_mart.get(key, 0) + 1
+    checks_per_mart: dict[str, int] = {}
+    for asset, name in names:
+        if asset.startswith("marts/") and not name.startswith("gx_"):
+            checks_per_mart[asset] = checks_per_mart.get(asset, 0) + 1
+    assert checks_per_mart == tests_per_mart
+    attainment = {n for a, n in names if a == "marts/fct_target_attainment"}
+    assert {"attainment_status_in_ref_attainment_status", "verdict_strict_in_ref_verdict"} <= attainment
+    assert ("marts/rpt_scorecard_mission_rate", "unique_mission_code_year") in names
+
+
+def test_no_static_metadata_is_a_file_url():
+    """A browser refuses a file:// link from the UI's http:// page: files are paths (text)."""
+    graph = defs.resolve_asset_graph()
+    specs = [graph.get(key) for key in graph.get_all_asset_keys()]
+    values = [v for node in specs for v in node.metadata.values()]
+    values += [v for key in graph.asset_check_keys for v in graph.get_check_spec(key).metadata.values()]
+    assert values
+    texts = [v.value if isinstance(v, dg.MetadataValue) else v for v in values]
+    assert not [t for t in texts if isinstance(t, str) and t.startswith("file:")]
+
+
 def test_every_asset_explains_itself():
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():

@@ -1,7 +1,11 @@
 """dbt models, seeds and tests as Dagster assets and checks, one graph with the ingestion assets
 (the dbt sources name them in `meta.dagster.asset_key`)."""
 
+import hashlib
+import json
+import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -39,17 +43,82 @@ class WarehouseTranslator(DagsterDbtTranslator):
         seeds, of the staging and intermediate models and of the sources guard the build: they run
         in every dbt build and fail it, naming themselves, and their results are recorded as
         observations of what they test, not as checks (each check costs every run a planned event,
-        and a seed's test is planned even in the runs that do not build the seeds)."""
+        and a seed's test is planned even in the runs that do not build the seeds).
+
+        The check's name is the test's `name` in the manifest the assets are built from, which
+        `with_check_names` has already shortened; the description keeps dbt's own name, the one
+        dbt's log and run_results.json print."""
         if asset_spec.key.path[0] != "marts":
             return None
-        return super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        test = manifest["nodes"][unique_id]
+        kind = (test.get("test_metadata") or {}).get("name") or "singular"
+        dbt_name = test.get(DBT_TEST_NAME, test["name"])
+        return dg.AssetCheckSpec(
+            name=spec.name,
+            asset=spec.asset_key,
+            description=test.get("description") or f"dbt test `{kind}` (in dbt: {dbt_name})",
+            additional_deps=spec.additional_deps,
+            metadata=spec.metadata,
+            blocking=spec.blocking,
+        )
+
+    def get_check_name(self, test: Mapping[str, Any]) -> str:
+        """A short, whole name for a generic test on its asset's page: the columns, the kind, the
+        model it compares with (`attainment_status_in_ref_attainment_status`,
+        `unique_mission_code_year`, `row_count_equals_dim_programme`). dbt's own name repeats the
+        model, and the UI cuts it with an ellipsis past about 60 characters. A singular test keeps
+        the name of its file, which a person chose."""
+        metadata = test.get("test_metadata") or {}
+        kind = metadata.get("name")
+        if not kind:
+            return test["name"]
+        arguments = {
+            k: v for k, v in (metadata.get("kwargs") or {}).items() if k not in ("model", "column_name")
+        }
+        columns = [test["column_name"]] if test.get("column_name") else []
+        columns += [c for v in arguments.values() if isinstance(v, list) for c in v if isinstance(c, str)]
+        compared = re.findall(r"""ref\(\s*['"]([^'"]+)['"]""", json.dumps(arguments))
+        if kind == "relationships" and len(columns) == 1 and len(compared) == 1:
+            return f"{columns[0]}_in_{compared[0]}"
+        return "_".join([CHECK_KINDS.get(kind, kind), *columns, *compared])
+
+
+# The check names: a generic test's kind as it reads in a check name (the others keep theirs).
+CHECK_KINDS = {"unique_combination_of_columns": "unique"}
+CHECK_NAME_MAX = 60
+DBT_TEST_NAME = "dbt_name"  # where with_check_names keeps dbt's own name of a renamed test
+
+
+def with_check_names(manifest_path: Path, translator: "WarehouseTranslator") -> dict[str, Any]:
+    """The manifest the dbt assets are built from, each test of a mart renamed by
+    `translator.get_check_name`. dagster-dbt takes a check's name from the test's `name` twice, for
+    the check spec and for each result of a run (`get_asset_check_key_for_test`, no translator
+    hook), so the name is changed where both read it; dbt selects tests by `fqn`, left as it is.
+    A name still longer than CHECK_NAME_MAX, or taken by another check of the asset, ends with a
+    hash of the test's id instead."""
+    manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
+    nodes = manifest["nodes"]
+    taken: set[tuple[str, str]] = set()
+    for unique_id, test in sorted(nodes.items()):
+        attached = nodes.get(test.get("attached_node") or "", {})
+        if test["resource_type"] != "test" or attached.get("schema") != "marts":
+            continue
+        name = translator.get_check_name(test)
+        if len(name) > CHECK_NAME_MAX or (attached["unique_id"], name) in taken:
+            name = f"{name[: CHECK_NAME_MAX - 9]}_{hashlib.sha1(unique_id.encode()).hexdigest()[:8]}"
+        taken.add((attached["unique_id"], name))
+        nodes[unique_id] = {**test, "name": name, DBT_TEST_NAME: test["name"]}
+    return manifest
 
 
 translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
 @dbt_assets(
-    manifest=dbt_project.manifest_path,
+    manifest=with_check_names(dbt_project.manifest_path, translator),
     project=dbt_project,
     dagster_dbt_translator=translator,
     pool=WAREHOUSE_POOL,

@@ -33,11 +33,12 @@ SAMPLE_ROWS = 10  # rows per failed rule in the check's metadata (the summary ke
 
 
 def _links(reports_dir: Path) -> dict[str, dg.MetadataValue]:
+    # Paths, shown as text: a browser refuses to open a file:// link from the UI's http:// page.
     paths = quality.summary_paths(reports_dir)
     return {
         "summary_md": dg.MetadataValue.path(str(paths["summary_md"])),
         "summary_json": dg.MetadataValue.path(str(paths["summary_json"])),
-        "data_docs": dg.MetadataValue.url(paths["data_docs"].as_uri()),
+        "data_docs": dg.MetadataValue.path(str(paths["data_docs"])),
     }
 
 
