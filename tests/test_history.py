@@ -172,6 +172,22 @@ def test_the_summary_reports_the_agreement_the_marts_give(marts, published):
     assert len(summary["history"]["disagreements"]) == disagreements
     md = (published / "reports" / "quality-summary.md").read_text(encoding="utf-8")
     assert f"**{agreeing} of {both}" in md
+    # one page: at most 30 KB, its top items within the first screen (about 45 lines), no HTML
+    # entity (markdown escapes instead), and every list it cuts links to the file that holds it all
+    assert len(md.encode("utf-8")) <= 30_000
+    top = md.splitlines()[: md.splitlines().index("## Figures")]
+    assert len(top) <= 45 and "## To act on" in top
+    assert "&#" not in md and "&amp;" not in md
+    for listed in (
+        "verdict-disagreements.csv",
+        "directions-to-review.csv",
+        "measure-matches-to-review.csv",
+        "measure-splits.csv",
+        "held-cells.csv",
+        "quality/raw_indicator_cell--cell_not_unparsed.csv",
+    ):
+        assert f"{listed} |" in md or f"{listed}`" in md, listed
+        assert (published / "reports" / listed).is_file(), listed
     # every disagreement is in its review queue, with the RAP's file and line, and the summary links it
     with (published / "reports" / "verdict-disagreements.csv").open(encoding="utf-8") as f:
         queued = list(csv.DictReader(f))
