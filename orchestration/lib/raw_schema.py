@@ -115,7 +115,8 @@ alter table raw.source_document add column if not exists reader_version integer;
 # 4: files whose headers contradict their folder's vintage or type are refused (the loaded ones are
 # read again, so that one loaded before is named in the quarantine).
 # 5: damaged cells, bounds on minutes, numbers in text (lib/cells.py).
-READER_VERSION = 5
+# 6: the value kind of the target of record is renamed `target_of_record` (no old name survives).
+READER_VERSION = 6
 
 # Columns added to `raw.rejected_document` after RAW_DDL was first shipped: a warehouse created
 # before has the table without them (CREATE TABLE IF NOT EXISTS leaves it as it is).
