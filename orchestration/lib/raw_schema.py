@@ -143,3 +143,10 @@ METHODOLOGY_COLUMNS = (
     "document_id source_file indicator_code section_position section heading body "
     "source_line_start source_line_end"
 ).split()
+
+
+def standing_outcome(document_id: str | None, sha256: str | None) -> str:
+    """What the warehouse holds for a rejected file (`rejected_document`'s standing columns)."""
+    if document_id is None:
+        return "nothing of this file is in the warehouse"
+    return f"the previous version stands: {document_id} (sha256 {(sha256 or '?')[:12]}…)"
