@@ -26,13 +26,14 @@ RUN := $(UV) run --locked --no-sync
 # DATA_DIR as the job sees it (environment, then .env, then data/), for the targets that name it.
 DATA_DIR_RESOLVED = $(shell $(RUN) python -c 'from orchestration.lib.settings import load_settings; print(load_settings().data_dir)')
 
-.PHONY: help setup manifest browser run test dev lint format clean corpus bench
+.PHONY: help setup manifest browser run test dev lint format clean corpus bench sql
 
 help:
 	@echo "make run    materialize every asset into DATA_DIR (default data/; sources: RAW_DIR, default raw/);"
 	@echo "            skipped when nothing changed since the last complete run (FORCE=1: rebuild anyway)"
 	@echo "make test   the tests (what CI runs)"
 	@echo "make dev    the Dagster UI on http://127.0.0.1:3000"
+	@echo "make sql    a SQL shell on the published marts, read-only (SQL on stdin: runs it and exits)"
 	@echo "make lint   ruff + sqlfluff"
 	@echo "make corpus a synthetic 20-vintage corpus under DATA_DIR/corpus (for make bench)"
 	@echo "make bench  time and measure the job (shipped sources and corpus); prints one table and the bars"
@@ -69,6 +70,14 @@ test: manifest browser
 	$(RUN) ruff check orchestration tests
 	$(SQLFLUFF)
 	$(RUN) pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
+
+# A SQL shell on the published marts (MARTS_PATH, default DATA_DIR/marts.duckdb), read-only, from
+# Harlequin in the locked environment: its terminal IDE from a terminal; with SQL on stdin, its `hsql`
+# runs it, prints the results and exits (non-zero on an error, a write included).
+sql: setup
+	@marts="$$($(RUN) python -c 'from orchestration.lib.settings import load_settings; print(load_settings().marts_path)')"; \
+	test -f "$$marts" || { echo "$$marts does not exist yet: make run first" >&2; exit 1; }; \
+	if [ -t 0 ]; then exec $(RUN) harlequin --read-only "$$marts"; else exec $(RUN) hsql --read-only -f - "$$marts"; fi
 
 dev: manifest
 	$(RUN) python -m orchestration.dev -h 127.0.0.1 -p 3000

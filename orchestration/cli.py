@@ -260,23 +260,6 @@ def write_run_record(instance, result, path, elapsed: float) -> None:
     path.write_text(json.dumps(record, indent=2))
 
 
-def quarantined(con) -> list[tuple[str, str]]:
-    """(error, what the warehouse holds for that file) for every quarantined file."""
-    from orchestration.lib.ingest import standing_outcome
-
-    columns = {
-        r[0]
-        for r in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = 'raw' and table_name = 'rejected_document'"
-        ).fetchall()
-    }
-    # A warehouse that no ingestion has opened since the columns were added has none.
-    standing = "standing_document_id, standing_sha256" if "standing_document_id" in columns else "null, null"
-    rows = con.execute(f"select error, {standing} from raw.rejected_document order by source_file").fetchall()
-    return [(error, standing_outcome(doc, sha)) for error, doc, sha in rows]
-
-
 def held_by_document(reports_dir) -> dict[str, str]:
     """Per document, the cells the quarantine rules hold, from the raw suite's stored result (the
     quality summary's `documents` section): '17 cells (unit_mapped 12, …); first lines 7, 8'."""
@@ -297,6 +280,7 @@ def summarize(result, settings, elapsed: float, log_path) -> int:
     import dagster as dg
 
     from orchestration.lib.duckdb_io import connection
+    from orchestration.lib.quality.report import quarantined_rows
 
     evaluations = result.get_asset_check_evaluations()
     failed_errors = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
@@ -332,9 +316,9 @@ def summarize(result, settings, elapsed: float, log_path) -> int:
             n_docs = con.execute("select count(*) from raw.source_document").fetchone()[0]
             if n_docs > 12:
                 print(f"  … and {n_docs - 12} more documents")
-            for error, outcome in quarantined(con):
-                print(f"  QUARANTINED {error}")
-                print(f"              {outcome}")
+            for q in quarantined_rows(con):
+                print(f"  QUARANTINED {q['error']}")
+                print(f"              {q['in_the_warehouse']}")
     from orchestration.lib.review_queues import decisions_line
 
     decisions = decisions_line(settings.reports_dir)

@@ -332,7 +332,7 @@ def test_text_tables_hold_the_csv_values_of_their_vintage(small):
         assert [(c.year, c.value_kind) for c in pap.cells[:6]] == [
             (2021, "realisation"),
             (2022, "realisation"),
-            (2023, "target_previous_pap"),
+            (2023, "target_of_record"),
             (2024, "target"),
             (2025, "target"),
             (2026, "target"),
@@ -343,7 +343,7 @@ def test_text_tables_hold_the_csv_values_of_their_vintage(small):
         assert [(c.column_header, c.value_kind) for c in rap.cells[:5]] == [
             ("2023", "realisation"),
             ("2024", "realisation"),
-            ("2025 (Prévision PAP 2025)", "target_previous_pap"),
+            ("2025 (Prévision PAP 2025)", "target_of_record"),
             ("2025 (Réalisation)", "realisation"),
             ("2027 (Cible PAP 2025)", "target"),  # a multi-year target set by an earlier PAP
         ]

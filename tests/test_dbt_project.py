@@ -99,7 +99,7 @@ def test_every_mart_has_its_row_count(con):
         "fct_target_revision": "select count(*) from (select distinct measure_key, year, value_kind from marts.fct_indicator_value)",
         "fct_target_attainment": (
             "select count(*) from (select distinct measure_key, year from marts.fct_indicator_value "
-            "where value_status <> 'empty' and value_kind in ('realisation', 'target', 'target_previous_pap'))"
+            "where value_status <> 'empty' and value_kind in ('realisation', 'target', 'target_of_record'))"
         ),
         "rpt_measure_attainment": "select count(*) from marts.fct_target_attainment",
     }
@@ -138,7 +138,7 @@ def test_seed_document_numbers(con):
     assert kinds == [
         (2021, "realisation", 9),
         (2022, "realisation", 9),
-        (2023, "target_previous_pap", 9),
+        (2023, "target_of_record", 9),
         (2024, "target", 9),
         (2025, "target", 9),
         (2026, "target", 9),

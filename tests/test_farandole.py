@@ -18,7 +18,7 @@ LINES = TEXT.split("\n")  # the real file uses LF line endings
 
 YEARS = [2021, 2022, 2023, 2024, 2025, 2026]
 HEADERS = ["2021", "2022", "2023 (Cible PAP 2023)", "2024 (Cible)", "2025 (Cible)", "2026 (Cible)"]
-KINDS = ["realisation", "realisation", "target_previous_pap", "target", "target", "target"]
+KINDS = ["realisation", "realisation", "target_of_record", "target", "target", "target"]
 
 # (indicator, measure position, unit, values 2021..2026) as published.
 ROWS = [
@@ -603,7 +603,7 @@ RAP_HEADERS = [
     "2020 Cible PAP 2019",
 ]
 RAP_YEARS = [2017, 2018, 2019, 2019, 2019, 2020]
-RAP_KINDS = ["realisation", "realisation", "target_previous_pap", "updated_forecast", "realisation", "target"]
+RAP_KINDS = ["realisation", "realisation", "target_of_record", "updated_forecast", "realisation", "target"]
 # (indicator, measure position, unit, the six cells as published)
 RAP_ROWS = [
     ("1.1", 1, "%", ["86", "89", "100", "95", "91", "100"]),
@@ -675,7 +675,7 @@ def test_rap_page_structure(rap: ParsedDocument) -> None:
     assert len({(c.indicator_number, c.measure_position) for c in rap.cells}) == 5
     assert Counter(c.value_kind for c in rap.cells) == {
         "realisation": 15,
-        "target_previous_pap": 5,
+        "target_of_record": 5,
         "updated_forecast": 5,
         "target": 5,
     }
@@ -683,7 +683,7 @@ def test_rap_page_structure(rap: ParsedDocument) -> None:
         zip(range(1, 7), RAP_HEADERS, RAP_YEARS, RAP_KINDS, strict=True)
     )
     # the target of record of RAP 2019 is the 'Prévision 2019 PAP 2019' column
-    assert {c.column_header for c in rap.cells if c.value_kind == "target_previous_pap"} == {
+    assert {c.column_header for c in rap.cells if c.value_kind == "target_of_record"} == {
         "2019 Prévision PAP 2019"
     }
     for c in rap.cells:
@@ -828,9 +828,9 @@ def test_older_pap_layout() -> None:
     assert {(c.column_position, c.column_header, c.year, c.value_kind) for c in doc.cells} == {
         (1, "2020 Réalisation", 2020, "realisation"),
         (2, "2021 Réalisation", 2021, "realisation"),
-        (3, "2022 Prévision PAP 2022", 2022, "target_previous_pap"),
+        (3, "2022 Prévision PAP 2022", 2022, "target_of_record"),
         (4, "2022 Prévision actualisée", 2022, "updated_forecast"),
-        (5, "2023 Cible PAP 2023", 2023, "target_previous_pap"),
+        (5, "2023 Cible PAP 2023", 2023, "target_of_record"),
         (6, "2025 Cible", 2025, "target"),
     }
     assert rows_by_measure(doc) == {
@@ -963,7 +963,7 @@ RAP_2021_COLUMNS = [
 RAP_2021_KINDS = [
     "realisation",
     "realisation",
-    "target_previous_pap",
+    "target_of_record",
     "updated_forecast",
     "realisation",
     "target",

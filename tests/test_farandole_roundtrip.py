@@ -121,7 +121,7 @@ def labels(leads: tuple[str, ...]) -> st.SearchStrategy[str]:
 
 
 _cell_values = st.one_of(french_numbers(), st.sampled_from(_TEXT_CELLS), _random_words)
-_KINDS = ("realisation", "target", "target_previous_pap", "updated_forecast")
+_KINDS = ("realisation", "target", "target_of_record", "updated_forecast")
 
 
 @st.composite
@@ -134,7 +134,7 @@ def columns(draw, vintage: int, layout: Layout) -> list[tuple[Column, str]]:
         options = {
             "realisation": ["Réalisation"] + ([] if layout.bare_qualifiers else [None]),
             "target": ["Cible", "Cible finale", f"Cible PAP {earlier}"],
-            "target_previous_pap": [f"Cible PAP {year}", f"Prévision PAP {year}", f"Cible du PAP {year}"],
+            "target_of_record": [f"Cible PAP {year}", f"Prévision PAP {year}", f"Cible du PAP {year}"],
             "updated_forecast": ["Prévision actualisée", f"Prévision PAP {later}"],
         }[kind]
         out.append((Column(year, draw(st.sampled_from(options))), kind))

@@ -308,7 +308,7 @@ def test_a_lost_comparator_no_source_shows_stays_damaged(marts):
 def test_a_range_a_spreadsheet_made_a_date_is_held(marts):
     # '03-avr' (13389, RAP 2012 line 49): a '3-4' read as the 3rd of April; no document prints the
     # range 3-4 for this measure and year, so it is held, never judged
-    assert _cell(marts, "RAP-2012", 49, "13389", 2012, "target_previous_pap") == (
+    assert _cell(marts, "RAP-2012", 49, "13389", 2012, "target_of_record") == (
         *("03-avr", "damaged", None, None, 3.0, 4.0, None, "spreadsheet_date"),
         *("spreadsheet_date", None, None),
     )
@@ -360,7 +360,7 @@ def test_p178_negative_percents_beside_positives_are_sign_artefacts(marts):
             "sign_from_other_document",
             "RAP-2013",
         ),
-        (2014, "target_previous_pap", "-100", "damaged", -100.0, "sign_artefact", None, None),
+        (2014, "target_of_record", "-100", "damaged", -100.0, "sign_artefact", None, None),
         (2014, "updated_forecast", "100", "numeric", 100.0, None, None, None),
         (2014, "realisation", "99", "numeric", 99.0, None, None, None),
         (2015, "target", "-100", "numeric", 100.0, "sign_artefact", "sign_from_other_document", "RAP-2013"),

@@ -113,7 +113,7 @@ def test_seed_document_content(real_db):
     assert kinds == [
         (2021, "realisation"),
         (2022, "realisation"),
-        (2023, "target_previous_pap"),
+        (2023, "target_of_record"),
         (2024, "target"),
         (2025, "target"),
         (2026, "target"),

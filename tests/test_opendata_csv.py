@@ -118,7 +118,7 @@ def test_year_columns(doc):
     assert columns == {
         (1, "2022 Réalisation", 2022, "realisation"),
         (2, "2023 Réalisation", 2023, "realisation"),
-        (3, "2024 Cible (PAP 2024)", 2024, "target_previous_pap"),
+        (3, "2024 Cible (PAP 2024)", 2024, "target_of_record"),
         (4, "2025 Cible", 2025, "target"),
         (5, "2026 Cible", 2026, "target"),
         (6, "2027 Cible", 2027, "target"),
@@ -246,7 +246,7 @@ def test_next_year_header(tmp_path, real_bytes, doc):
     assert columns == {
         (1, "2023 Réalisation", 2023, "realisation"),
         (2, "2024 Réalisation", 2024, "realisation"),
-        (3, "2025 Cible (PAP 2025)", 2025, "target_previous_pap"),
+        (3, "2025 Cible (PAP 2025)", 2025, "target_of_record"),
         (4, "2026 Cible", 2026, "target"),
         (5, "2027 Cible", 2027, "target"),
         (6, "2028 Cible", 2028, "target"),

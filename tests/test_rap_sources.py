@@ -58,7 +58,7 @@ def test_year_columns_in_both_word_orders(parsed):
     assert kinds == {
         ("Réalisation 2010", 2010, "realisation"),
         ("Réalisation 2011", 2011, "realisation"),
-        ("Prévision 2012 PAP 2012", 2012, "target_previous_pap"),  # the target of record
+        ("Prévision 2012 PAP 2012", 2012, "target_of_record"),  # the target of record
         ("Prévision 2012 PAP 2013", 2012, "updated_forecast"),
         ("Réalisation 2012", 2012, "realisation"),
     }
@@ -145,7 +145,7 @@ def test_a_new_vintage_in_a_known_layout_loads_with_no_code_change(tmp_path):
             "group by all order by all"
         ).fetchall()
     assert headers == [
-        ("Prévision 2015 PAP 2015", "target_previous_pap", 2002),
+        ("Prévision 2015 PAP 2015", "target_of_record", 2002),
         ("Prévision 2015 PAP 2016", "updated_forecast", 2002),
         ("Réalisation 2013", "realisation", 2002),
         ("Réalisation 2014", "realisation", 2002),

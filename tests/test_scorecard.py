@@ -6,14 +6,18 @@ sources print it (measure and indicator 1.2 of P352: `dim_measure.measure_label`
 `dim_indicator.indicator_label`); that such a label travels from a source file to the marts
 unchanged is `tests/test_hostile_inputs.py`'s full run. Every figure a test expects is read from the
 marts the pages were rendered from (`rpt_attainment_rate`, `fct_target_attainment`, …), never typed
-in: the pages must show what the marts hold.
+in: the pages must show what the marts hold. The CSV file of every table holds its rows; the filters
+(scorecard.js) are driven in headless Chromium, by typing into a probe copy of the page or through the
+address's fragment, and the tests compute what they must show from the marts with the script's rule.
 """
 
 import ast
+import csv
 import re
 import shutil
 import struct
 import subprocess
+import unicodedata
 import zlib
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,13 +28,15 @@ import numpy as np
 import pytest
 
 from orchestration.lib import scorecard
-from orchestration.lib.scorecard import render_scorecard
+from orchestration.lib.scorecard import render_scorecard, tables
 from orchestration.lib.scorecard.pages import ENV
+from orchestration.tools import screenshots
 
 FAST_LABEL = "Nombre de produits accompagnés par le FAST"
 HOSTILE = """<script>alert(1)</script> & "quotes" =cmd|' /C calc'!A0"""
 REAL_BLUE = (9, 105, 218)  # --real in the page CSS: the realisation line and dots
 OFFICIAL_PURPLE = (130, 80, 223)  # --official: the official rate's diamonds
+SCRIPT_TAG = '<script src="scorecard.js" defer>'  # the one script of every page, written beside them
 
 
 # --- fixtures --------------------------------------------------------------------------------------
@@ -127,7 +133,7 @@ class _Dom(HTMLParser):
         super().__init__()
         self.charts: dict[str, int] = {}
         self.rate_charts: dict[str, list[tuple[str, dict]]] = {}
-        self.scripts = 0
+        self.scripts: list[str | None] = []  # the src of each script element
         self.body: dict[str, str | None] = {}
         self.text: list[str] = []
         self.attributes: list[str] = []
@@ -139,7 +145,7 @@ class _Dom(HTMLParser):
         self.attributes += [v for _, v in attrs if v]
         classes = (a.get("class") or "").split()
         if tag == "script":
-            self.scripts += 1
+            self.scripts.append(a.get("src"))
         elif tag == "body":
             self.body = a
         elif tag == "svg" and "chart" in classes:
@@ -175,10 +181,13 @@ class _RateTables(HTMLParser):
         self._years: list[int] = []
         self._row: list[tuple[dict, str]] | None = None
         self._cell: list | None = None
+        self._link = False  # inside the CSV link of a caption: not the caption's text
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag == "table" and "rates" in (a.get("class") or "").split():
+        if tag == "a" and "csv" in (a.get("class") or "").split():
+            self._link = True
+        elif tag == "table" and "rates" in (a.get("class") or "").split():
             self._table, self._caption, self._years = {}, "", []
         elif self._table is None:
             return
@@ -190,6 +199,8 @@ class _RateTables(HTMLParser):
             self._cell = [a, ""]
 
     def handle_endtag(self, tag):
+        if tag == "a":
+            self._link = False
         if self._table is None:
             return
         if tag == "caption":
@@ -209,7 +220,7 @@ class _RateTables(HTMLParser):
             self._table = None
 
     def handle_data(self, data):
-        if self._cell is not None:
+        if self._cell is not None and not self._link:
             self._cell[1] += data
 
 
@@ -563,7 +574,7 @@ def test_hostile_labels_are_escaped(rendered):
     assert page.count(ESCAPED) >= 3  # measure heading, chart title, indicator heading
     for path in rendered["out"].glob("*.html"):
         text = path.read_text(encoding="utf-8")
-        assert "<script" not in text.lower(), path.name
+        assert re.findall(r"<script\b[^>]*>", text, re.I) == [SCRIPT_TAG], path.name
         assert HOSTILE not in text, path.name
 
 
@@ -600,32 +611,47 @@ def test_hostile_text_anywhere_in_the_marts_is_escaped(rendered, tmp_path):
     render_scorecard(marts, out)
     for path in out.glob("*.html"):
         text = path.read_text(encoding="utf-8")
-        assert HOSTILE not in text and "<script" not in text.lower(), path.name
+        assert HOSTILE not in text and re.findall(r"<script\b[^>]*>", text, re.I) == [SCRIPT_TAG], path.name
         assert ESCAPED in text, path.name  # the run id in every footer
     for name, least in (("index.html", 3), ("mission-JA.html", 2), ("P166.html", 2), ("P129.html", 6)):
         dom = _dom(_page({"out": out}, name))
         shown = "".join(dom.text).count(HOSTILE) + sum(HOSTILE in v for v in dom.attributes)
         assert shown >= least, (name, shown)  # decoded back to the text itself: data, never markup
-        assert dom.scripts == 0
+        assert dom.scripts == ["scorecard.js"]
+    # The CSV files hold it as data, byte for byte (it starts with no formula character).
+    with (out / "csv" / "index.programmes.csv").open(encoding="utf-8", newline="") as f:
+        labels = {row["programme_code"]: row["programme_label"] for row in csv.DictReader(f)}
+    assert labels["P166"] == HOSTILE
 
 
-def test_pages_work_offline_and_do_not_run_code(rendered):
+def test_pages_work_offline_and_run_only_their_own_script(rendered):
     for path in rendered["out"].glob("*.html"):
         text = path.read_text(encoding="utf-8")
         assert set(re.findall(r"https?://[^\s\"'<>)]+", text)) <= {"http://www.w3.org/2000/svg"}, path.name
-        for forbidden in ("<link", "<iframe", "<img", " src=", "url(", "@import", " on"):
+        assert re.findall(r"<script\b[^>]*>", text) == [SCRIPT_TAG], path.name  # no inline script
+        assert text.count(" src=") == 1, path.name
+        for forbidden in ("<link", "<iframe", "<img", "url(", "@import", " on"):
             if forbidden == " on":
                 assert not re.search(r"<[^>]+\son[a-z]+\s*=", text), path.name
             else:
                 assert forbidden not in text, (path.name, forbidden)
+    # The script is the package's, small, hand-written: it fetches nothing and writes no markup.
+    script = (rendered["out"] / "scorecard.js").read_text(encoding="utf-8")
+    assert script == (Path(scorecard.__file__).parent / "templates" / "scorecard.js").read_text("utf-8")
+    assert len(script) < 12_000
+    for forbidden in ("http", "fetch(", "XMLHttpRequest", "import", "eval(", "innerHTML", "document.write"):
+        assert forbidden not in script, forbidden
 
 
 def test_rendering_is_deterministic(rendered, tmp_path):
     again = render_scorecard(rendered["marts"], tmp_path / "again")
     assert again == rendered["counts"]
-    first = {p.name: p.read_bytes() for p in rendered["out"].glob("*.html")}
-    second = {p.name: p.read_bytes() for p in (tmp_path / "again").glob("*.html")}
+    first = {str(p.relative_to(rendered["out"])): p.read_bytes() for p in rendered["out"].rglob("*.*")}
+    second = {
+        str(p.relative_to(tmp_path / "again")): p.read_bytes() for p in (tmp_path / "again").rglob("*.*")
+    }
     assert first == second
+    assert sum(name.endswith(".csv") for name in first) == again["csv_files"]
     # The one date in the pages: the publication recorded in the marts file.
     (info,) = _query(rendered, "select published_at, run_id from publication.info")
     assert f"of {info['published_at']:%Y-%m-%d %H:%M:%S}" in first["index.html"].decode()
@@ -638,9 +664,13 @@ def test_stale_pages_are_removed(rendered, tmp_path):
     (out / "P999.html").write_text("old")
     (out / "mission-ZZ.html").write_text("old")
     (out / "keep.png").write_bytes(b"x")
+    (out / "csv" / "gone").mkdir(parents=True)
+    (out / "csv" / "gone" / "old.csv").write_text("old")
+    (out / "csv" / "P999.measures.csv").write_text("old")
     render_scorecard(rendered["marts"], out)
     assert not (out / "P999.html").exists() and not (out / "mission-ZZ.html").exists()
-    assert (out / "keep.png").exists()
+    assert not (out / "csv" / "P999.measures.csv").exists() and not (out / "csv" / "gone").exists()
+    assert (out / "keep.png").exists() and (out / "csv" / "P129.measures.csv").exists()
 
 
 def test_markup_lives_in_templates_with_autoescape_on():
@@ -669,7 +699,7 @@ def test_chromium_draws_the_charts(rendered, chromium, tmp_path):
 
     # The DOM Chromium built: every svg.chart of P129 holds data marks.
     dom = _dom(_browse(chromium, user_data, "--dump-dom", (out / "P129.html").as_uri()).stdout)
-    assert dom.scripts == 0
+    assert dom.scripts == ["scorecard.js"]
     assert len(dom.charts) >= 25
     assert all(marks > 0 for marks in dom.charts.values()), dom.charts
     assert dom.charts["30157"] >= 7  # 3 realisation dots + their line + 4 target markers…
@@ -703,7 +733,7 @@ def test_chromium_draws_the_charts(rendered, chromium, tmp_path):
 
     index = _dom(_browse(chromium, user_data, "--dump-dom", (out / "index.html").as_uri()).stdout)
     assert "LOLF performance scorecard" in "".join(index.text)
-    assert index.scripts == 0
+    assert index.scripts == ["scorecard.js"]
 
     # Screenshots, kept in the test's temporary folder for people to look at (never under data/).
     shots = (
@@ -733,6 +763,442 @@ def test_chromium_shows_the_hostile_label_as_text(rendered, chromium, tmp_path):
     dom = _dom(
         _browse(chromium, tmp_path / "profile", "--dump-dom", (rendered["out"] / "P352.html").as_uri()).stdout
     )
-    assert dom.scripts == 0
+    assert dom.scripts == ["scorecard.js"]
     assert HOSTILE in "".join(dom.text)  # decoded by the browser as text, never as markup
     assert dom.charts.get("P352-1-2#1", 0) > 0
+
+
+# --- the CSV file behind every table ---------------------------------------------------------------
+
+
+class _Tables(HTMLParser):
+    """Every <table> of a page: its CSV link, its body rows (the rows outside <thead>) and the measure
+    whose article holds it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[dict] = []
+        self._table: dict | None = None
+        self._head = False
+        self._measure: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "article":
+            self._measure = a.get("data-measure")
+        elif tag == "table":
+            self._table = {"class": a.get("class"), "csv": [], "rows": 0, "measure": self._measure}
+        elif self._table is None:
+            return
+        elif tag == "a" and "csv" in (a.get("class") or "").split():
+            self._table["csv"].append(a["href"])
+        elif tag == "thead":
+            self._head = True
+        elif tag == "tr" and not self._head:
+            self._table["rows"] += 1
+
+    def handle_endtag(self, tag):
+        if tag == "thead":
+            self._head = False
+        elif tag == "table" and self._table is not None:
+            self.tables.append(self._table)
+            self._table = None
+        elif tag == "article":
+            self._measure = None
+
+
+def _tables(text: str) -> list[dict]:
+    parser = _Tables()
+    parser.feed(text)
+    return parser.tables
+
+
+def _csv(out: Path, href: str) -> tuple[list[str], list[list[str]]]:
+    """The header and the rows a CSV link names: the whole file, or the rows of its RFC 7111
+    fragment (`#row=6-9`, the header being row 1)."""
+    name, _, fragment = href.partition("#")
+    data = (out / name).read_bytes()
+    assert not data.startswith(b"\xef\xbb\xbf"), name  # plain UTF-8, no byte-order mark
+    text = data.decode("utf-8")
+    rows = list(csv.reader(text.splitlines(keepends=True)))
+    header = rows[0]
+    assert text.split("\r\n", 1)[0] == ",".join(header), name  # commas, a plain header line
+    if not fragment:
+        return header, rows[1:]
+    first, last = (int(n) for n in re.fullmatch(r"row=(\d+)-(\d+)", fragment).groups())
+    assert 2 <= first <= last <= len(rows), (href, len(rows))
+    return header, rows[first - 1 : last]
+
+
+def test_every_table_has_a_csv_file_with_its_rows(rendered):
+    out = rendered["out"]
+    checked = 0
+    for page in sorted(out.glob("*.html")):
+        for table in _tables(page.read_text(encoding="utf-8")):
+            assert len(table["csv"]) == 1, (page.name, table)
+            (href,) = table["csv"]
+            assert not href.startswith(("/", "http")) and (out / href.partition("#")[0]).is_file(), href
+            header, rows = _csv(out, href)
+            assert len(rows) == table["rows"] > 0, (page.name, href)
+            assert all(len(r) == len(header) for r in rows), href
+            if table["measure"] is not None:  # a measure's years table: its rows of the page's file
+                assert {r[0] for r in rows} == {table["measure"]}, href
+                assert [r[2] for r in rows][:3] == ["realisation", "target", "verdict"], href
+            checked += 1
+    measures = _query(rendered, "select count(*) as n from dim_measure")[0]["n"]
+    assert checked > measures  # every measure's table, and the pages' own tables
+
+
+def test_csv_files_hold_the_marts_values(rendered):
+    out = rendered["out"]
+    # The index's rates: the share as the mart holds it (not "62 %").
+    header, rows = _csv(out, "csv/index.rates.csv")
+    shares = dict(zip(header[1:], next(r for r in rows if r[0] == "share_met")[1:], strict=True))
+    for r in _query(rendered, "select year, share_met from rpt_scorecard_year"):
+        assert shares[str(r["year"])] == ("" if r["share_met"] is None else repr(r["share_met"])), r
+    # The index's measures: every measure once, our verdict of each year that has verdicts.
+    header, rows = _csv(out, "csv/index.measures.csv")
+    keys = [r[header.index("measure_key")] for r in rows]
+    assert sorted(keys) == sorted(
+        r["measure_key"] for r in _query(rendered, "select measure_key from dim_measure")
+    )
+    verdicts = {
+        (r[header.index("measure_key")], int(column.removeprefix("verdict_"))): value
+        for r in rows
+        for column, value in zip(header, r, strict=True)
+        if column.startswith("verdict_")
+    }
+    facts = _query(rendered, "select measure_key, year, verdict from fct_target_attainment")
+    judged = {r["year"] for r in facts if r["verdict"] != "no_data"}
+    assert {y for _, y in verdicts} == judged
+    for r in facts:
+        if r["year"] in judged:
+            assert verdicts[(r["measure_key"], r["year"])] == r["verdict"], r
+    assert sum(v != "" for v in verdicts.values()) == sum(r["year"] in judged for r in facts)
+
+
+def test_csv_fields_are_quoted_and_never_formulas(tmp_path):
+    values = [
+        "=1+2",
+        "-3",
+        "- 2,5 %",
+        "-",
+        "- dont",
+        "+x",
+        "@x",
+        'a "b", c',
+        "ligne\nsuite",
+        0.4512,
+        None,
+        True,
+    ]
+    link = tables.CsvWriter(tmp_path).write("t.csv", ["a"] * len(values), [values])
+    assert link == tables.Link("csv/t.csv", 1)
+    data = (tmp_path / "csv" / "t.csv").read_bytes().decode("utf-8")
+    assert data.endswith('"a ""b"", c","ligne\nsuite",0.4512,,true\r\n')
+    (row,) = list(csv.reader(data.splitlines(keepends=True)))[1:]
+    assert row == [
+        "'=1+2",
+        "-3",
+        "- 2,5 %",
+        "-",
+        "'- dont",
+        "'+x",
+        "'@x",
+        'a "b", c',
+        "ligne\nsuite",
+        "0.4512",
+        "",
+        "true",
+    ]
+    assert link.part(4, 3) == tables.Link("csv/t.csv#row=5-7", 3)
+
+
+# --- the filters, in a real browser ----------------------------------------------------------------
+
+
+def _fold(text: str | None) -> str:
+    """What scorecard.js compares: accents off (NFD, U+0300–U+036F dropped), lower case."""
+    return "".join(
+        c for c in unicodedata.normalize("NFD", text or "") if not "\u0300" <= c <= "\u036f"
+    ).lower()
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[^a-z0-9]+", _fold(text)) if w]
+
+
+class _Shown(HTMLParser):
+    """After the script ran: the programme rows, mission groups, measure rows and measure articles,
+    each with whether it is hidden; the text of the filter form's output; the CSV link of each table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.programmes: dict[str, bool] = {}  # programme -> hidden
+        self.missions: dict[str, bool] = {}
+        self.rows: list[dict] = []  # the index's measures: mission, anchor, verdict classes, hidden
+        self.articles: dict[str, bool] = {}
+        self.form_hidden: bool | None = None
+        self.output = ""
+        self.csv: dict[str, str] = {}  # table class -> href
+        self._table: str | None = None
+        self._row: dict | None = None
+        self._in_output = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        hidden = "hidden" in a
+        if tag == "form" and "filters" in (a.get("class") or ""):
+            self.form_hidden = hidden
+        elif tag == "output":
+            self._in_output = True
+        elif tag == "table":
+            self._table = a.get("class")
+        elif tag == "a" and a.get("class") == "csv" and self._table:
+            self.csv.setdefault(self._table, a["href"])
+        elif tag == "tbody" and "data-mission" in a:
+            self.missions[a["data-mission"]] = hidden
+        elif tag == "tr" and self._table == "programmes" and "data-programme" in a:
+            self.programmes[a["data-programme"]] = hidden
+        elif tag == "tr" and self._table == "measures" and "data-mission" in a:
+            self._row = {"mission": a["data-mission"], "hidden": hidden, "verdicts": set(), "anchor": None}
+            self.rows.append(self._row)
+        elif tag == "td" and self._row is not None and (a.get("class") or "").startswith("verdict-"):
+            self._row["verdicts"].add(a["class"].removeprefix("verdict-"))
+        elif tag == "a" and self._row is not None and self._row["anchor"] is None:
+            self._row["anchor"] = a["href"].partition("#")[2]
+        elif tag == "article":
+            self.articles[a["data-measure"]] = hidden
+
+    def handle_endtag(self, tag):
+        if tag == "output":
+            self._in_output = False
+        elif tag == "table":
+            self._table = None
+        elif tag == "tr":
+            self._row = None
+
+    def handle_data(self, data):
+        if self._in_output:
+            self.output += data
+
+
+def _shown(text: str) -> _Shown:
+    parser = _Shown()
+    parser.feed(text)
+    return parser
+
+
+def _probe(rendered: dict, tmp_path: Path, name: str, script: str) -> Path:
+    """A copy of a page outside the report, reading the report's files (its script, its CSV links)
+    through <base>, with a script of the test run once the page's own has."""
+    text = _page(rendered, name)
+    text = text.replace("<head>", f'<head>\n<base href="{rendered["out"].as_uri()}/">', 1)
+    text = text.replace("</body>", f"<script>{script}</script></body>", 1)
+    probe = tmp_path / f"probe-{name}"
+    probe.write_text(text, encoding="utf-8")
+    return probe
+
+
+@pytest.fixture(scope="module")
+def big_mission(rendered) -> dict:
+    """The mission with the most programmes: its code, label, programmes."""
+    (m,) = _query(
+        rendered,
+        "select mission_code, any_value(mission_label) as label, list(programme_code order by programme_code) "
+        "as programmes from dim_programme where mission_code is not null group by 1 "
+        "order by count(*) desc, 1 limit 1",
+    )
+    assert len(m["programmes"]) >= 10
+    return m
+
+
+def test_chromium_search_as_you_type_hides_the_programmes_of_other_missions(
+    rendered, chromium, tmp_path, big_mission
+):
+    """Typing the mission's name in the index's search box, one key at a time: the programmes that
+    stay are the mission's, and those of other missions whose own words or one of whose measures
+    match every word typed (scorecard.js's rule, computed here from the marts)."""
+    typed = big_mission["label"]
+    script = (
+        "document.addEventListener('DOMContentLoaded',function(){"
+        "var box=document.querySelector('form.filters input[name=q]');"
+        f"var text={typed!r};"
+        "for(var i=0;i<text.length;i++){box.value+=text[i];"
+        "box.dispatchEvent(new Event('input',{bubbles:true}));}});"
+    )
+    probe = _probe(rendered, tmp_path, "index.html", script)
+    shown = _shown(_browse(chromium, tmp_path / "profile", "--dump-dom", probe.as_uri()).stdout)
+
+    ws = _words(typed)
+    programmes = _query(
+        rendered, "select programme_code, programme_label, mission_code, mission_label from dim_programme"
+    )
+    missions = {
+        p["mission_code"]: _fold(f"{p['mission_code']} {p['mission_label']}")
+        if p["mission_code"]
+        else _fold("— Programmes whose mission no source codes")
+        for p in programmes
+    }
+    texts = {
+        p["programme_code"]: _fold(f"{p['programme_code']} {p['programme_label']}")
+        + " "
+        + missions[p["mission_code"]]
+        for p in programmes
+    }
+    measures = _query(
+        rendered,
+        "select measure_key, measure_label, programme_code from dim_measure where programme_code is not null",
+    )
+    with_measure = {
+        m["programme_code"]
+        for m in measures
+        if all(
+            w in _fold(f"{m['measure_label']} {m['measure_key']}") + " " + texts[m["programme_code"]]
+            for w in ws
+        )
+    }
+    expected = {code for code, text in texts.items() if all(w in text for w in ws)} | with_measure
+    visible = {code for code, hidden in shown.programmes.items() if not hidden}
+    assert set(big_mission["programmes"]) <= visible
+    assert visible == expected
+    hidden_elsewhere = [
+        p
+        for p in programmes
+        if p["mission_code"] != big_mission["mission_code"] and shown.programmes[p["programme_code"]]
+    ]
+    assert len(hidden_elsewhere) >= len(programmes) - len(expected) > 150
+    assert shown.missions[big_mission["mission_code"]] is False
+    assert f"{len(visible)} of {len(programmes)} programmes" in shown.output
+
+
+def test_chromium_filters_by_mission_and_verdict(rendered, chromium, tmp_path, big_mission):
+    """index.html#mission=…&verdict=…(&year=…): only the mission's measures with that verdict (in
+    that year) show, and only its programmes; a programme page hides its other measures; and the
+    CSV link of the table shown holds the same rows (all of them: the filter hides, the file keeps)."""
+    code = big_mission["mission_code"]
+    out = rendered["out"]
+    in_mission = (
+        "select m.measure_key from dim_measure m left join dim_programme p using (programme_code) "
+        "where coalesce(p.mission_code, m.mission_code) = ? and exists (select 1 from fct_target_attainment a "
+        "where a.measure_key = m.measure_key and a.verdict = ? {year})"
+    )
+    for verdict, year in (("met", None), ("not_improved", 2016)):
+        fragment = f"mission={code}&verdict={verdict}" + (f"&year={year}" if year else "")
+        url = (out / "index.html").as_uri() + "#" + fragment
+        shown = _shown(_browse(chromium, tmp_path / "profile", "--dump-dom", url).stdout)
+        expected = {
+            r["measure_key"]
+            for r in _query(
+                rendered,
+                in_mission.format(year="and a.year = ?" if year else ""),
+                [code, verdict, *([year] if year else [])],
+            )
+        }
+        assert len(expected) >= 10, (verdict, year)
+        visible = [r for r in shown.rows if not r["hidden"]]
+        assert all(r["mission"] == code and verdict in r["verdicts"] for r in visible)
+        assert sorted(r["anchor"] for r in visible) == sorted(
+            f"m-{re.sub(r'[^A-Za-z0-9_-]', '_', k)}" for k in expected
+        )
+        assert {p for p, hidden in shown.programmes.items() if not hidden} == set(big_mission["programmes"])
+        assert [m for m, hidden in shown.missions.items() if not hidden] == [code]
+        assert f"{len(expected)} of {len(shown.rows)} measures shown" in shown.output
+
+        # (c) the CSV link of the table shown: on disk, every row of the table, the same verdicts
+        header, rows = _csv(out, shown.csv["measures"])
+        assert len(rows) == len(shown.rows)
+        columns = [f"verdict_{year}"] if year else [h for h in header if h.startswith("verdict_")]
+        matching = {
+            r[header.index("measure_key")]
+            for r in rows
+            if r[0] == code and verdict in [r[header.index(c)] for c in columns]
+        }
+        assert matching == expected
+
+    # A programme page: the measures with that verdict that year.
+    url = (out / "P129.html").as_uri() + "#verdict=met&year=2016"
+    shown = _shown(_browse(chromium, tmp_path / "profile", "--dump-dom", url).stdout)
+    expected = {
+        r["measure_key"]
+        for r in _query(
+            rendered,
+            "select measure_key from fct_target_attainment join dim_measure using (measure_key) "
+            "where programme_code = 'P129' and year = 2016 and verdict = 'met'",
+        )
+    }
+    assert len(expected) >= 5
+    assert {k for k, hidden in shown.articles.items() if not hidden} == expected
+    assert shown.form_hidden is False
+
+
+def test_without_javascript_every_row_shows(rendered, chromium, tmp_path, big_mission):
+    """The pages as written: the form hidden, no row hidden. In Chromium, the index without its script
+    (headless Chromium cannot turn scripts off: its commands run through them), a filter in the
+    address changes nothing: the DOM hides nothing and the window looks as without the filter."""
+    shown = _shown(_page(rendered, "index.html"))
+    assert shown.form_hidden is True  # the controls would do nothing: not shown
+    assert len(shown.rows) == _query(rendered, "select count(*) as n from dim_measure")[0]["n"]
+    assert not any(r["hidden"] for r in shown.rows)
+    assert not any(shown.programmes.values()) and not any(shown.missions.values())
+    for path in rendered["out"].glob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert len(re.findall(r"<[^>]*\shidden[\s>]", text)) == ('<form class="filters"' in text), path.name
+
+    index = _page(rendered, "index.html")
+    assert index.count(f"{SCRIPT_TAG}</script>") == 1
+    without = tmp_path / "index-without-script.html"
+    without.write_text(
+        index.replace(f"{SCRIPT_TAG}</script>", "").replace(
+            "<head>", f'<head><base href="{rendered["out"].as_uri()}/">', 1
+        ),
+        encoding="utf-8",
+    )
+    fragment = f"#mission={big_mission['mission_code']}&verdict=met"
+    dom = _shown(_browse(chromium, tmp_path / "profile", "--dump-dom", without.as_uri() + fragment).stdout)
+    assert dom.form_hidden is True and not any(r["hidden"] for r in dom.rows)
+    assert not any(dom.programmes.values())
+    shots = {}
+    for name, url in (
+        ("plain", without.as_uri()),
+        ("filtered-without-script", without.as_uri() + fragment),
+        ("filtered", (rendered["out"] / "index.html").as_uri() + fragment),
+    ):
+        shot = tmp_path / f"{name}.png"
+        _browse(chromium, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1280,1600", url)
+        shots[name] = _png_rgb(shot)
+    assert np.array_equal(shots["plain"], shots["filtered-without-script"])
+    assert not np.array_equal(shots["plain"], shots["filtered"])
+
+
+def test_chromium_screenshot_of_the_index_filtered_to_one_mission(rendered, chromium, tmp_path, big_mission):
+    """The lead's command (orchestration.tools.screenshots) writes the index filtered to the mission;
+    in the same window the programmes' CSV link is on screen, and the filter keeps the mission only."""
+    code = big_mission["mission_code"]
+    shot = tmp_path / "scorecard-filtered.png"
+    args = [str(shot), "--scorecard", str(rendered["out"]), "--mission", code, "--size", "1280,1600"]
+    assert screenshots.main(args) == 0
+    pixels = _png_rgb(shot)
+    assert pixels.shape == (1600, 1280, 3)
+    not_white = (pixels.reshape(-1, 3) < 245).any(axis=1).mean()
+    assert 0.05 < not_white < 0.8, not_white
+    # Where the link is in that window, measured by the browser.
+    script = (
+        "window.addEventListener('load',function(){"
+        "var a=document.querySelector('table.programmes caption a.csv'),r=a.getBoundingClientRect();"
+        "document.body.setAttribute('data-link',[Math.round(r.top),Math.round(r.bottom),innerHeight].join(' '));"
+        "document.body.setAttribute('data-rows',document.querySelectorAll('table.programmes tr[data-programme]:not([hidden])').length);});"
+    )
+    probe = _probe(rendered, tmp_path, "index.html", script)
+    dom = _dom(
+        _browse(
+            chromium,
+            tmp_path / "profile",
+            "--window-size=1280,1600",
+            "--dump-dom",
+            f"{probe.as_uri()}#mission={code}",
+        ).stdout
+    )
+    top, bottom, height = (int(n) for n in dom.body["data-link"].split())
+    assert 0 < top < bottom <= height <= 1600  # within the window (its inner height in this mode)
+    assert dom.body["data-rows"] == str(len(big_mission["programmes"]))

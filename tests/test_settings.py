@@ -1,6 +1,7 @@
 """The settings are read one way (the environment, then `.env`, then the defaults), and the steward's
 extra exceptions file with them: relative to the project folder, an error when it does not exist."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,11 @@ def test_a_named_extra_exceptions_file_that_is_missing_is_an_error(tmp_path):
         FileNotFoundError, match=f"QUALITY_EXTRA_EXCEPTIONS names {missing}, which does not exist"
     ):
         load_exceptions(extra=missing)
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    from orchestration.lib.settings import VARIABLES
+
+    text = (PROJECT_DIR / ".env.example").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^#?([A-Z][A-Z0-9_]+)=", text, flags=re.MULTILINE))
+    assert set(VARIABLES) <= listed, set(VARIABLES) - listed

@@ -88,38 +88,38 @@ import re
 from pathlib import Path
 
 from orchestration.lib.farandole_format import (  # noqa: F401 (the format's names; the public ones re-exported)
-    _HAS_LETTER_RE,
-    _HEADER_VAR_RE,
-    _HEADING_RE,
-    _INDICATOR_RE,
-    _KEYWORD_LIKE_RE,
-    _KEYWORD_RE,
-    _OBJECTIVE_RE,
-    _PERSPECTIVE_RE,
-    _PERSPECTIVES,
-    _PRECISIONS_RE,
-    _SECTION_BY_INITIAL,
-    _STYLE_RE,
-    _UNIT_HEADER,
-    _WS,
     BLANK,
     DASH,
     DOCUMENT_TYPES,
+    HAS_LETTER_RE,
+    HEADER_VAR_RE,
+    HEADING_RE,
     INDICATOR_KEYWORD,
+    INDICATOR_RE,
+    KEYWORD_LIKE_RE,
+    KEYWORD_RE,
     MAX_LINES,
     MISSION_MARK,
     OBJECTIVE_KEYWORD,
+    OBJECTIVE_RE,
+    PERSPECTIVE_NAMES,
+    PERSPECTIVE_RE,
     PERSPECTIVES,
     PRECISIONS_HEADING,
+    PRECISIONS_RE,
     PROGRAMME_LABEL_VARIABLE,
     PROGRAMME_VARIABLE,
     QUALIFIER_WORDS,
+    SECTION_BY_INITIAL,
     SOURCE_FORMAT,
+    STYLE_RE,
     TECHNICAL_COMMENTS_HEADING,
+    UNIT_HEADER,
     UNIT_HEADING,
     WHITESPACE,
     YEAR_VARIABLE,
-    _quote,
+    Indicator,
+    quoted,
 )
 from orchestration.lib.farandole_tables import TableParsing
 from orchestration.lib.records import (
@@ -166,9 +166,9 @@ def read_farandole(
     blanks: dict[int, list[tuple[int, str]]] = {}  # item index -> the blank lines right after it
     append = items.append
     for number, line in enumerate(lines, 1):
-        s = line.strip(_WS)
+        s = line.strip(WHITESPACE)
         if s:
-            if s[0] != "$" or _STYLE_RE.fullmatch(s) is None:
+            if s[0] != "$" or STYLE_RE.fullmatch(s) is None:
                 append((number, s))
         elif line:  # whitespace, not empty: a padding paragraph, or a blank table cell
             blanks.setdefault(len(items) - 1, []).append((number, line))
@@ -250,22 +250,22 @@ class _Parser(TableParsing):
         """The match of an OBJECTIF / INDICATEUR line, None for any other line."""
         if s[0] not in "OI":
             return None
-        m = _KEYWORD_RE.fullmatch(s)
-        if m is None and _KEYWORD_LIKE_RE.fullmatch(s):
+        m = KEYWORD_RE.fullmatch(s)
+        if m is None and KEYWORD_LIKE_RE.fullmatch(s):
             raise self.error(
                 line,
                 f"expected 'OBJECTIF', 'OBJECTIF 1', 'INDICATEUR' or 'INDICATEUR 1.1' (then optionally"
-                f" 'mission') alone on the line, found {_quote(s)}",
+                f" 'mission') alone on the line, found {quoted(s)}",
             )
         return m
 
     def header_variable(self, line: int, s: str) -> None:
-        m = _HEADER_VAR_RE.fullmatch(s)
+        m = HEADER_VAR_RE.fullmatch(s)
         if m is None:
             raise self.error(
-                line, f"expected a header variable like '$@FwLOVariable(annee#2024)', found {_quote(s)}"
+                line, f"expected a header variable like '$@FwLOVariable(annee#2024)', found {quoted(s)}"
             )
-        name, value = m[1], m[2].strip(_WS)
+        name, value = m[1], m[2].strip(WHITESPACE)
         header = self.doc.header
         if name in header and header[name] != value:
             raise self.error(
@@ -310,12 +310,12 @@ class _Parser(TableParsing):
             label = self.label_after(i, f"objective {number}")
         else:
             line, s = self.next_item(i, "objective number and label like '1 – label' after OBJECTIF")
-            m = _OBJECTIVE_RE.fullmatch(s)
+            m = OBJECTIVE_RE.fullmatch(s)
             if m is None:
                 raise self.error(
                     line,
                     f"expected objective number and label like '1 – label' after OBJECTIF (line {keyword_line}),"
-                    f" found {_quote(s)}",
+                    f" found {quoted(s)}",
                 )
             number, label = m[1], m[2]
         if number in self.objectives:
@@ -332,17 +332,17 @@ class _Parser(TableParsing):
     def label_after(self, i: int, what: str) -> str:
         """The label on the line after the keyword line items[i] ('OBJECTIF 1', 'INDICATEUR 1.1')."""
         keyword_line, keyword = self.items[i]
-        expected = f"the label of {what} after {_quote(keyword)} (line {keyword_line})"
+        expected = f"the label of {what} after {quoted(keyword)} (line {keyword_line})"
         line, s = self.next_item(i, expected)
         if (
-            _HAS_LETTER_RE.search(s) is None
+            HAS_LETTER_RE.search(s) is None
             or s.startswith("$@")
-            or s in _UNIT_HEADER
-            or _PRECISIONS_RE.fullmatch(s)
-            or _PERSPECTIVE_RE.fullmatch(s)
+            or s in UNIT_HEADER
+            or PRECISIONS_RE.fullmatch(s)
+            or PERSPECTIVE_RE.fullmatch(s)
             or self.keyword(line, s) is not None
         ):
-            raise self.error(line, f"expected {expected}, found {_quote(s)}")
+            raise self.error(line, f"expected {expected}, found {quoted(s)}")
         return s
 
     # -- indicator -----------------------------------------------------------------------------
@@ -359,12 +359,12 @@ class _Parser(TableParsing):
             label = self.label_after(i, f"indicator {number}")
         else:
             line, s = self.next_item(i, "indicator number and label like '1.1 – label' after INDICATEUR")
-            m = _INDICATOR_RE.fullmatch(s)
+            m = INDICATOR_RE.fullmatch(s)
             if m is None:
                 raise self.error(
                     line,
                     f"expected indicator number and label like '1.1 – label' after INDICATEUR"
-                    f" (line {keyword_line}), found {_quote(s)}",
+                    f" (line {keyword_line}), found {quoted(s)}",
                 )
             a, b, label = m[1], m[2], m[3]
             number = f"{a}.{b}"
@@ -381,22 +381,22 @@ class _Parser(TableParsing):
         perspective = None
         if i < n and items[i][1].startswith("("):
             p_line, p = items[i]
-            pm = _PERSPECTIVE_RE.fullmatch(p)
-            if pm is None or pm[1].lower() not in _PERSPECTIVES:
+            pm = PERSPECTIVE_RE.fullmatch(p)
+            if pm is None or pm[1].lower() not in PERSPECTIVE_NAMES:
                 raise self.error(
                     p_line,
                     f"expected the indicator's perspective like '(du point de vue du citoyen)'"
-                    f" (citoyen, usager or contribuable), found {_quote(p)}",
+                    f" (citoyen, usager or contribuable), found {quoted(p)}",
                 )
             perspective = pm[1].lower()
             i += 1
-        if i >= n or items[i][1] not in _UNIT_HEADER:
-            found = "end of file" if i >= n else _quote(items[i][1])
+        if i >= n or items[i][1] not in UNIT_HEADER:
+            found = "end of file" if i >= n else quoted(items[i][1])
             raise self.error(
                 items[i][0] if i < n else self.last_line(),
                 f"expected 'Unité' (start of the table of indicator {number}), found {found}",
             )
-        ind = _Indicator(
+        ind = Indicator(
             objective_code=f"{self.programme_code}-{self.objective_number}",
             objective_number=self.objective_number,
             objective_label=self.objective_label,
@@ -407,7 +407,7 @@ class _Parser(TableParsing):
             mission=keyword["mission"] is not None,
         )
         i = self.table(i, ind)
-        if i < n and _PRECISIONS_RE.fullmatch(items[i][1]):
+        if i < n and PRECISIONS_RE.fullmatch(items[i][1]):
             i = self.methodology(i + 1, ind.code)
         return i
 
@@ -424,15 +424,15 @@ class _Parser(TableParsing):
             if s.startswith("$@FwLOVariable") or self.keyword(line, s) is not None:
                 break
             i += 1
-            m = _HEADING_RE.fullmatch(s) if s[0] in "SsMmJjNn" else None
+            m = HEADING_RE.fullmatch(s) if s[0] in "SsMmJjNn" else None
             if m is not None:
                 if current is not None:
                     out.append(_methodology_record(indicator_code, current))
                 rest = m["rest"]
-                rest = rest.strip(_WS) if rest else ""
+                rest = rest.strip(WHITESPACE) if rest else ""
                 heading = m["h"]
                 current = [
-                    _SECTION_BY_INITIAL[heading[0].lower()],
+                    SECTION_BY_INITIAL[heading[0].lower()],
                     heading,
                     [rest] if rest else [],
                     line,
@@ -446,40 +446,6 @@ class _Parser(TableParsing):
         if current is not None:
             out.append(_methodology_record(indicator_code, current))
         return i
-
-
-class _Indicator:
-    __slots__ = (
-        "code",
-        "label",
-        "mission",
-        "number",
-        "objective_code",
-        "objective_label",
-        "objective_number",
-        "perspective",
-    )
-
-    def __init__(
-        self,
-        *,
-        objective_code,
-        objective_number,
-        objective_label,
-        code,
-        number,
-        label,
-        perspective,
-        mission=False,
-    ):
-        self.objective_code = objective_code
-        self.objective_number = objective_number
-        self.objective_label = objective_label
-        self.code = code
-        self.number = number
-        self.label = label
-        self.perspective = perspective
-        self.mission = mission  # 'INDICATEUR 1.1 mission': a mission-level indicator
 
 
 def _methodology_record(indicator_code: str, current: list) -> MethodologyRecord:

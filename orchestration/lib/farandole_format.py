@@ -26,55 +26,92 @@ QUALIFIER_WORDS = ("Réalisation", "Prévision", "Cible", "finale", "actualisée
 BLANK = "\xa0"  # the content of an "empty" paragraph (padding, or a blank last cell)
 DASH = "–"  # between a number and its label ('1 – label'); a hyphen or em dash is read too
 # What surrounds a line's content and is not content: ASCII whitespace, no-break spaces, BOM.
-WHITESPACE = _WS = " \t\r\n\x0b\x0c\xa0\u2007\u202f\ufeff"
+WHITESPACE = " \t\r\n\x0b\x0c\xa0\u2007\u202f\ufeff"
 
-_HEADER_VAR_RE = re.compile(r"\$@FwLOVariable\(\s*([^#,()\s]+)\s*[#,](.*)\)")
-_STYLE_RE = re.compile(r"\$@FwLOStyle\(.*\)")
+HEADER_VAR_RE = re.compile(r"\$@FwLOVariable\(\s*([^#,()\s]+)\s*[#,](.*)\)")
+STYLE_RE = re.compile(r"\$@FwLOStyle\(.*\)")
 # 'OBJECTIF' / 'INDICATEUR' alone (PAP 2024), or with the number (RAP, older PAP), 'mission' after it.
-_KEYWORD_RE = re.compile(
+KEYWORD_RE = re.compile(
     rf"{OBJECTIVE_KEYWORD}(?:\s+(?P<obj>\d+))?"
     rf"|{INDICATOR_KEYWORD}(?:\s+(?P<ind>\d+\.\d+)(?:\s+(?P<mission>(?i:{MISSION_MARK})))?)?"
 )
 # a keyword and a number that is neither layout ('INDICATEUR 1.2 transversal'); longer lines are text
-_KEYWORD_LIKE_RE = re.compile(rf"(?:{OBJECTIVE_KEYWORD}|{INDICATOR_KEYWORD})\s+\d[\d.]*(?:\s+\S+)?")
-_MISSION_REF = "(Indicateur Mission)"  # ref_programme of a mission indicator's programme row (CSV)
-_OBJECTIVE_RE = re.compile(r"(\d+)\s*[–—-]\s*(\S.*)")
-_INDICATOR_RE = re.compile(r"(\d+)\.(\d+)\s*[–—-]\s*(\S.*)")
-_PERSPECTIVE_RE = re.compile(
+KEYWORD_LIKE_RE = re.compile(rf"(?:{OBJECTIVE_KEYWORD}|{INDICATOR_KEYWORD})\s+\d[\d.]*(?:\s+\S+)?")
+MISSION_REF = "(Indicateur Mission)"  # ref_programme of a mission indicator's programme row (CSV)
+OBJECTIVE_RE = re.compile(r"(\d+)\s*[–—-]\s*(\S.*)")
+INDICATOR_RE = re.compile(r"(\d+)\.(\d+)\s*[–—-]\s*(\S.*)")
+PERSPECTIVE_RE = re.compile(
     r"\(\s*du\s+point\s+de\s+vue\s+(?:du\s+|de\s+la\s+|de\s+l['’]\s*)?(\w+)\s*\)", re.I
 )
-_PERSPECTIVES = tuple(PERSPECTIVES)
-_UNIT_HEADER = (UNIT_HEADING, "Unite", "UNITÉ", "UNITE")
-_YEAR_RE = re.compile(r"(\d{4})(?:\s*(\(.*\)))?")
-_NOT_A_YEAR_RE = re.compile(r"\d{1,3}|\d{5,}|\d{4}\S.*|\d+\s*\(.*\)")
-_QUALIFIER_WORD = r"(?:r[ée]alisation|pr[ée]vision|cible|finale|actualis[ée]e|du|pap|\d{4})"
+PERSPECTIVE_NAMES = tuple(PERSPECTIVES)
+UNIT_HEADER = (UNIT_HEADING, "Unite", "UNITÉ", "UNITE")
+YEAR_RE = re.compile(r"(\d{4})(?:\s*(\(.*\)))?")
+NOT_A_YEAR_RE = re.compile(r"\d{1,3}|\d{5,}|\d{4}\S.*|\d+\s*\(.*\)")
+QUALIFIER_WORD = r"(?:r[ée]alisation|pr[ée]vision|cible|finale|actualis[ée]e|du|pap|\d{4})"
 # a bare qualifier's first line ('Réalisation', 'Prévision', 'Cible', 'Prévision PAP 2019'…)
-_QUALIFIER_FIRST_RE = re.compile(rf"(?i:(?:r[ée]alisation|pr[ée]vision|cible)(?:\s+{_QUALIFIER_WORD})*)")
+QUALIFIER_FIRST_RE = re.compile(rf"(?i:(?:r[ée]alisation|pr[ée]vision|cible)(?:\s+{QUALIFIER_WORD})*)")
 # and its continuation lines ('PAP 2019', 'actualisée', 'finale'): qualifier words, not a lone year
-_QUALIFIER_NEXT_RE = re.compile(rf"(?i:(?!\d){_QUALIFIER_WORD}(?:\s+{_QUALIFIER_WORD})*)")
+QUALIFIER_NEXT_RE = re.compile(rf"(?i:(?!\d){QUALIFIER_WORD}(?:\s+{QUALIFIER_WORD})*)")
 # the heading of the methodology prose that follows a table and ends it (PAP: 'Précisions
 # méthodologiques'; RAP pages: 'Commentaires techniques')
-_PRECISIONS_RE = re.compile(r"(?:pr[ée]cisions\s+m[ée]thodologiques|commentaires?\s+techniques)\s*:?", re.I)
+PRECISIONS_RE = re.compile(r"(?:pr[ée]cisions\s+m[ée]thodologiques|commentaires?\s+techniques)\s*:?", re.I)
 # a unit that is a number is a cell: the measure before it is a cell short or long
-_NUMBER_RE = re.compile(r"[-+−]?\s*\d[\d\s\xa0\u202f]*(?:[,.]\d+)?")
-_HEADING_RE = re.compile(
+NUMBER_RE = re.compile(r"[-+−]?\s*\d[\d\s\xa0\u202f]*(?:[,.]\d+)?")
+HEADING_RE = re.compile(
     r"(?P<h>sources?\s+des?\s+donn[ée]es|modes?\s+de\s+calcul|justifications?\s+des\s+cibles"
     r"|n\.?\s?b\.?(?=\s*:))\s*(?::\s*(?P<rest>.*))?",
     re.I,
 )
-_SECTION_BY_INITIAL = {
+SECTION_BY_INITIAL = {
     "s": "source_des_donnees",
     "m": "mode_de_calcul",
     "j": "justification_des_cibles",
     "n": "note",
 }
-_HAS_LETTER_RE = re.compile(r"[^\W\d_]")
+HAS_LETTER_RE = re.compile(r"[^\W\d_]")
 
 
-def _quote(s: str, limit: int = 70) -> str:
+def quoted(s: str, limit: int = 70) -> str:
     return repr(s if len(s) <= limit else s[: limit - 1] + "…")
 
 
-def _looks_like_label(s: str) -> bool:
+def looks_like_label(s: str) -> bool:
     """A measure label rather than a cell value: long text of several words (diagnostics only)."""
-    return len(s) >= 40 and sum(1 for w in s.split() if _HAS_LETTER_RE.search(w)) >= 5
+    return len(s) >= 40 and sum(1 for w in s.split() if HAS_LETTER_RE.search(w)) >= 5
+
+
+class Indicator:
+    """An indicator heading of the export, with its objective: what the reader and its table parser
+    share while they read the indicator's tables."""
+
+    __slots__ = (
+        "code",
+        "label",
+        "mission",
+        "number",
+        "objective_code",
+        "objective_label",
+        "objective_number",
+        "perspective",
+    )
+
+    def __init__(
+        self,
+        *,
+        objective_code,
+        objective_number,
+        objective_label,
+        code,
+        number,
+        label,
+        perspective,
+        mission=False,
+    ):
+        self.objective_code = objective_code
+        self.objective_number = objective_number
+        self.objective_label = objective_label
+        self.code = code
+        self.number = number
+        self.label = label
+        self.perspective = perspective
+        self.mission = mission  # 'INDICATEUR 1.1 mission': a mission-level indicator

@@ -3,30 +3,26 @@ lines), measures with one cell per column (a blank last cell allowed), the count
 cells they emit. A mixin of the reader's parser (`farandole._Parser`), which owns the document's
 structure around them; the format itself is described in `farandole`'s docstring."""
 
-from typing import TYPE_CHECKING
-
 from orchestration.lib.farandole_format import (
-    _HAS_LETTER_RE,
-    _MISSION_REF,
-    _NOT_A_YEAR_RE,
-    _NUMBER_RE,
-    _PRECISIONS_RE,
-    _QUALIFIER_FIRST_RE,
-    _QUALIFIER_NEXT_RE,
-    _YEAR_RE,
-    _looks_like_label,
-    _quote,
+    HAS_LETTER_RE,
+    MISSION_REF,
+    NOT_A_YEAR_RE,
+    NUMBER_RE,
+    PRECISIONS_RE,
+    QUALIFIER_FIRST_RE,
+    QUALIFIER_NEXT_RE,
+    YEAR_RE,
+    Indicator,
+    looks_like_label,
+    quoted,
 )
 from orchestration.lib.records import CellRecord, SkippedRecord, value_kind_for
-
-if TYPE_CHECKING:  # the reader's indicator, only named in annotations here
-    from orchestration.lib.farandole import _Indicator
 
 
 class TableParsing:
     # -- table ---------------------------------------------------------------------------------
 
-    def table(self, i: int, ind: "_Indicator") -> int:
+    def table(self, i: int, ind: Indicator) -> int:
         """Parse the table starting at the 'Unité' line items[i]; return the index after it."""
         items = self.items
         n = len(items)
@@ -38,7 +34,7 @@ class TableParsing:
             line, s = items[i]
             if (
                 s[0] == "$"
-                or (s[0] in "PpCc" and _PRECISIONS_RE.fullmatch(s))
+                or (s[0] in "PpCc" and PRECISIONS_RE.fullmatch(s))
                 or self.keyword(line, s) is not None
             ):
                 break
@@ -47,9 +43,7 @@ class TableParsing:
         self.emit_cells(measures, columns, ind)
         return i
 
-    def year_columns(
-        self, i: int, ind: "_Indicator", table_line: int
-    ) -> tuple[list[tuple[str, int, str]], int]:
+    def year_columns(self, i: int, ind: Indicator, table_line: int) -> tuple[list[tuple[str, int, str]], int]:
         """The year column headers from items[i]: ([(header, year, value kind)], index after them)."""
         items = self.items
         n = len(items)
@@ -59,18 +53,18 @@ class TableParsing:
         bare = None  # a column header with a bare qualifier ('2019 Réalisation'), if any
         while i < n:
             line, s = items[i]
-            m = _YEAR_RE.fullmatch(s)
+            m = YEAR_RE.fullmatch(s)
             if m is None:
-                if _NOT_A_YEAR_RE.fullmatch(s):
+                if NOT_A_YEAR_RE.fullmatch(s):
                     raise self.error(
                         line,
-                        f"year column header {_quote(s)} is not a 4-digit year (table of indicator"
+                        f"year column header {quoted(s)} is not a 4-digit year (table of indicator"
                         f" {ind.number} at line {table_line})",
                     )
                 if s[0] == "(" and s[-1] == ")":
                     raise self.error(
                         line,
-                        f"column qualifier {_quote(s)} does not follow a year line"
+                        f"column qualifier {quoted(s)} does not follow a year line"
                         f" (table of indicator {ind.number} at line {table_line})",
                     )
                 break
@@ -82,10 +76,10 @@ class TableParsing:
                 if q[0] == "(" and q[-1] == ")":
                     qualifier, q_line = q, next_line
                     i += 1
-                elif _QUALIFIER_FIRST_RE.fullmatch(q):  # 'Prévision' / 'PAP 2019': bare, over lines
+                elif QUALIFIER_FIRST_RE.fullmatch(q):  # 'Prévision' / 'PAP 2019': bare, over lines
                     parts = [q]
                     i += 1
-                    while i < n and _QUALIFIER_NEXT_RE.fullmatch(items[i][1]):
+                    while i < n and QUALIFIER_NEXT_RE.fullmatch(items[i][1]):
                         parts.append(items[i][1])
                         i += 1
                     qualifier, q_line = " ".join(parts), next_line
@@ -93,16 +87,16 @@ class TableParsing:
                 u_line, u = items[i]
                 if (
                     u[0] != "("
-                    and _HAS_LETTER_RE.search(u)
-                    and _YEAR_RE.fullmatch(items[i + 1][1])
-                    and not _YEAR_RE.fullmatch(u)
-                    and not _NOT_A_YEAR_RE.fullmatch(u)
+                    and HAS_LETTER_RE.search(u)
+                    and YEAR_RE.fullmatch(items[i + 1][1])
+                    and not YEAR_RE.fullmatch(u)
+                    and not NOT_A_YEAR_RE.fullmatch(u)
                 ):
                     # followed by a year header: not the first measure label, an unknown qualifier
                     joined = f"{qualifier} {u}" if qualifier else u
                     raise self.error(
                         u_line,
-                        f"unknown value kind in column header qualifier {joined!r}: {_quote(u)} after"
+                        f"unknown value kind in column header qualifier {joined!r}: {quoted(u)} after"
                         f" year column {year} (line {line}) is not a qualifier word (Réalisation,"
                         f" Prévision, Cible, PAP <year>, actualisée…) (table of indicator {ind.number}"
                         f" at line {table_line})",
@@ -115,7 +109,7 @@ class TableParsing:
                 bare = header
             columns.append((header, year, kind))
         if not columns:
-            found = "end of file" if i >= n else _quote(items[i][1])
+            found = "end of file" if i >= n else quoted(items[i][1])
             raise self.error(
                 items[i][0] if i < n else table_line,
                 f"table of indicator {ind.number} at line {table_line} has no year columns:"
@@ -125,7 +119,7 @@ class TableParsing:
             column, year, line = unqualified[0]
             if column == len(columns) - 1 and i < n:  # the last column: its qualifier was not known
                 line, found = items[i]
-                what = f"{_quote(found)} (line {line}) is not a known qualifier"
+                what = f"{quoted(found)} (line {line}) is not a known qualifier"
             else:
                 what = "it has none"
             raise self.error(
@@ -180,28 +174,28 @@ class TableParsing:
         may be)."""
         items = self.items
         label_line, label = items[k]
-        if not _HAS_LETTER_RE.search(label):
+        if not HAS_LETTER_RE.search(label):
             return (
-                f"expected a measure label at line {label_line}, found {_quote(label)}: a cell is"
+                f"expected a measure label at line {label_line}, found {quoted(label)}: a cell is"
                 f" probably missing or extra ({where})"
             )
         if thorough and k + 1 < end:
             unit_line, unit = items[k + 1]
-            if _NUMBER_RE.fullmatch(unit):
+            if NUMBER_RE.fullmatch(unit):
                 return (
                     f'measure "{label}" (line {label_line}): its unit at line {unit_line} is a number'
-                    f" {_quote(unit)}: a cell is probably missing or extra ({where})"
+                    f" {quoted(unit)}: a cell is probably missing or extra ({where})"
                 )
         for j, (cell_line, cell) in enumerate(cells if thorough else ()):
-            if _looks_like_label(cell):
+            if looks_like_label(cell):
                 return (
                     f'missing cell: measure "{label}" (line {label_line}) has {j} cells for {ncol}'
-                    f" year columns: line {cell_line} {_quote(cell)} looks like the next measure's"
+                    f" year columns: line {cell_line} {quoted(cell)} looks like the next measure's"
                     f" label ({where})"
                 )
         if len(cells) < ncol:
             if end < len(items):
-                end_what = f"{_quote(items[end][1])} (line {items[end][0]})"
+                end_what = f"{quoted(items[end][1])} (line {items[end][0]})"
             else:
                 end_what = f"end of file (line {self.last_line()})"
             return (
@@ -220,7 +214,7 @@ class TableParsing:
         return True
 
     def measures(
-        self, start: int, end: int, ncol: int, ind: "_Indicator", table_line: int
+        self, start: int, end: int, ncol: int, ind: Indicator, table_line: int
     ) -> list[tuple[int, int, list[tuple[int, str]]]]:
         """Read the table body items[start:end] measure by measure: [(position, label index, cells)].
 
@@ -237,8 +231,8 @@ class TableParsing:
         if start == end:
             if end < len(items):
                 end_line, end_text = items[end]
-                end_what = f"{_quote(end_text)} (line {end_line})"
-                cut = "" if _PRECISIONS_RE.fullmatch(end_text) else "table cut short: "
+                end_what = f"{quoted(end_text)} (line {end_line})"
+                cut = "" if PRECISIONS_RE.fullmatch(end_text) else "table cut short: "
             else:
                 end_line, cut = self.last_line(), "table cut short: "
                 end_what = f"end of file (line {end_line})"
@@ -284,13 +278,13 @@ class TableParsing:
         self,
         measures: list[tuple[int, int, list[tuple[int, str]]]],
         columns: list[tuple[str, int, str]],
-        ind: "_Indicator",
+        ind: Indicator,
     ) -> None:
         items = self.items
         cells = self.doc.cells
         programme_code = self.programme_code
         programme_label = self.doc.programme_label
-        ref_programme = _MISSION_REF if ind.mission else None
+        ref_programme = MISSION_REF if ind.mission else None
         for position, k, measure_cells in measures:
             label = items[k][1]
             unit = items[k + 1][1]

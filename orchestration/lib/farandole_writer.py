@@ -59,7 +59,7 @@ _PAD = BLANK * 3
 _HEADER_STYLES = ("TitreDocument", "police#Marianne;taille#9;gras#1", "SousTitre")  # RAP page
 _OBJECTIVE_STYLE = "TitreObjectif"
 _FIRST_QUALIFIER_WORDS = QUALIFIER_WORDS[:3]
-_HAS_LETTER_RE = re.compile(r"[^\W\d_]")
+HAS_LETTER_RE = re.compile(r"[^\W\d_]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +292,6 @@ def _line(what: str, text: str) -> str:
 
 def _label(what: str, number: str, text: str) -> str:
     _line(f"{what} {number} label", text)
-    if _HAS_LETTER_RE.search(text) is None:
+    if HAS_LETTER_RE.search(text) is None:
         raise ValueError(f"{what} {number} label {text!r}: a label has a letter")
     return text

@@ -3,7 +3,8 @@ built all of them (`raw.run_fingerprint`).
 
 The parts: the documents loaded (each file's path and sha256, the quarantined ones too, and the
 reader version), the dbt project (models, seeds, tests, macros, profile), the expectations and the
-reviewed exceptions, the code (`orchestration/` and `uv.lock`), and where the outputs go. A run
+reviewed exceptions, the runtime code (`RUNTIME_CODE` of `orchestration/`, and `uv.lock`), and where the
+outputs go. A run
 whose fingerprint equals that of the last complete run, and whose outputs are all still there, has
 nothing to do.
 
@@ -63,10 +64,20 @@ def dbt_project_digest(project_dir: Path = DBT_PROJECT_DIR) -> str:
     return tree_digest(project_dir, _DBT_SKIP)
 
 
+# The code a run executes: the code location and what it imports. The launchers (`cli.py`: the
+# final screen; `dev.py`; `prepare.py`) and the tools (the benchmark, the corpus) shape no output:
+# editing them rebuilds nothing.
+RUNTIME_CODE = ("definitions.py", "defs", "lib")
+
+
 @cache
 def code_version() -> str:
-    """The code of the job (`orchestration/`, templates included) and the locked dependencies."""
-    digest = hashlib.sha256(tree_digest(CODE_DIR).encode())
+    """The runtime code of the job (`RUNTIME_CODE`, templates included) and the locked dependencies."""
+    digest = hashlib.sha256()
+    for name in RUNTIME_CODE:
+        path = CODE_DIR / name
+        digest.update(name.encode() + b"\0")
+        digest.update(tree_digest(path).encode() if path.is_dir() else path.read_bytes())
     lock = PROJECT_DIR / "uv.lock"
     if lock.exists():
         digest.update(lock.read_bytes())

@@ -44,6 +44,7 @@ from orchestration.lib.raw_schema import (
     READER_VERSION,
     REJECTION_COLUMNS,
     REJECTION_MIGRATIONS,
+    standing_outcome,
 )
 from orchestration.lib.records import ParsedDocument, SourceFormatError
 
@@ -85,12 +86,6 @@ class Rejection:
     def outcome(self) -> str:
         """What the warehouse holds for this file, for people: which version stands, if any."""
         return standing_outcome(self.standing_document_id, self.standing_sha256)
-
-
-def standing_outcome(document_id: str | None, sha256: str | None) -> str:
-    if document_id is None:
-        return "nothing of this file is in the warehouse"
-    return f"the previous version stands: {document_id} (sha256 {(sha256 or '?')[:12]}…)"
 
 
 @dataclass

@@ -249,11 +249,11 @@ def header_identity(
         claims += [
             (year, header)
             for _i, header, year, kind in years
-            if kind in ("target_previous_pap", "updated_forecast")
+            if kind in ("target_of_record", "updated_forecast")
         ]
     else:
         # 'N-1 Cible (PAP N-1)': the target PAP N-1 set for its own year, echoed by PLF N.
-        claims += [(year + 1, header) for _i, header, year, kind in years if kind == "target_previous_pap"]
+        claims += [(year + 1, header) for _i, header, year, kind in years if kind == "target_of_record"]
         targets = [(year, header) for _i, header, year, kind in years if kind == "target"]
         if targets:
             claims.append(min(targets))

@@ -115,7 +115,8 @@ alter table raw.source_document add column if not exists reader_version integer;
 # 4: files whose headers contradict their folder's vintage or type are refused (the loaded ones are
 # read again, so that one loaded before is named in the quarantine).
 # 5: damaged cells, bounds on minutes, numbers in text (lib/cells.py).
-READER_VERSION = 5
+# 6: the value kind of the target of record is renamed `target_of_record` (no old name survives).
+READER_VERSION = 6
 
 # Columns added to `raw.rejected_document` after RAW_DDL was first shipped: a warehouse created
 # before has the table without them (CREATE TABLE IF NOT EXISTS leaves it as it is).
@@ -142,3 +143,10 @@ METHODOLOGY_COLUMNS = (
     "document_id source_file indicator_code section_position section heading body "
     "source_line_start source_line_end"
 ).split()
+
+
+def standing_outcome(document_id: str | None, sha256: str | None) -> str:
+    """What the warehouse holds for a rejected file (`rejected_document`'s standing columns)."""
+    if document_id is None:
+        return "nothing of this file is in the warehouse"
+    return f"the previous version stands: {document_id} (sha256 {(sha256 or '?')[:12]}…)"

@@ -162,7 +162,7 @@ def _first_line_with(data: bytes, needle: bytes) -> int | None:
 _QUALIFIER_KINDS = (
     # (pattern on the qualifier, lower-cased, accents kept) -> value kind. Order matters.
     (re.compile(r"^pr[ée]vision actualis[ée]e"), "updated_forecast"),
-    (re.compile(r"^(cible|pr[ée]vision) (du )?pap\b"), "target_previous_pap"),
+    (re.compile(r"^(cible|pr[ée]vision) (du )?pap\b"), "target_of_record"),
     (re.compile(r"^cible( finale)?$"), "target"),
     (re.compile(r"^pr[ée]vision$"), "forecast"),
     (re.compile(r"^r[ée]alisation$"), "realisation"),
@@ -184,7 +184,7 @@ def value_kind_for(qualifier: str, path: Path | str, line: int | None, year: int
         return "realisation"
     for pattern, kind in _QUALIFIER_KINDS:
         if pattern.search(q):
-            if kind == "target_previous_pap" and year is not None:
+            if kind == "target_of_record" and year is not None:
                 pap = _PAP_YEAR.search(q)
                 if pap is not None and int(pap[1]) > year:
                     return "updated_forecast"

@@ -38,7 +38,7 @@ vintage prints, V-3 … V+2, passes the stewards' rule 'year ≥ 2006, the first
     `V-3`, `V-2` (no qualifier: realisation), `V-1 (Cible PAP V-1)`, `V (Cible)`, `V+1 (Cible)`,
     `V+2 (Cible)`.
   - RAP V, five columns: `V-2`, `V-1` (no qualifier: realisation), `V (Prévision PAP V)` (a
-    target_previous_pap), `V (Réalisation)` and `V+2 (Cible PAP V)`. Values, from vintage V's
+    target_of_record), `V (Réalisation)` and `V+2 (Cible PAP V)`. Values, from vintage V's
     perturbed CSV row p1…p6: p2, perturb(p3), p4, perturb(p4), p6, the two new draws from
     BLAKE2b of `"<seed>/rap/<V>/<sub-indicator>"`: the realisation of V lands near the target that
     the same RAP prints for V.

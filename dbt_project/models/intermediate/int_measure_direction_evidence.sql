@@ -37,7 +37,7 @@ targets as (
         value_numeric
     from values_
     where
-        value_kind in ('target', 'target_previous_pap')
+        value_kind in ('target', 'target_of_record')
         and value_status in ('numeric', 'annotated', 'bound')
         and value_numeric is not null
 

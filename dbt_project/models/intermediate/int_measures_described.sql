@@ -66,7 +66,7 @@ latest_target as (
         value_numeric as latest_target_numeric
     from cells
     where
-        value_kind in ('target', 'target_previous_pap')
+        value_kind in ('target', 'target_of_record')
         and value_status in ('numeric', 'annotated')
     qualify row_number() over (
             partition by measure_key

@@ -1,6 +1,6 @@
 -- The target that counts for each measure and year (docs/domain.md: the one PAP Y set).
 --   1. set_by_pap        : printed by PAP Y as `target`;
---   2. echoed_pap_target : printed by a later document (PAP Y+1, RAP Y) as `target_previous_pap`
+--   2. echoed_pap_target : printed by a later document (PAP Y+1, RAP Y) as `target_of_record`
 --                          ('Cible PAP Y'); the earliest echo wins;
 --   3. rap_year_target   : failing both, the `Valeur cible` whose `Année cible` is Y printed by RAP Y
 --                          itself: from RAP 2022 on the forecast of Y is no longer printed and this
@@ -37,7 +37,7 @@ candidates as (
         case
             when value_kind = 'target' and document_type = 'PAP' and vintage_year = year
                 then 'set_by_pap'
-            when value_kind = 'target_previous_pap'
+            when value_kind = 'target_of_record'
                 then 'echoed_pap_target'
             when value_kind = 'target' and document_type = 'RAP' and vintage_year = year
                 then 'rap_year_target'
@@ -47,7 +47,7 @@ candidates as (
         end as target_basis
     from values_
     where
-        value_kind in ('target', 'target_previous_pap')
+        value_kind in ('target', 'target_of_record')
         and value_status <> 'empty'
 
 ),

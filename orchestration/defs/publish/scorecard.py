@@ -22,8 +22,10 @@ OWNER = "team:data-engineering"
         "rpt_attainment_rate), ours beside the official one where a RAP prints verdicts; each mission page "
         "charts its rate over the years; each programme page shows every measure with its realisations and "
         "targets as an inline SVG chart, our verdict beside the RAP's as published, where its direction "
-        "came from, its revised values and its trajectory flags. No JavaScript, nothing fetched: opens "
-        "offline from the file system. Reads data/marts.duckdb read-only."
+        "came from, its revised values and its trajectory flags. The index lists every measure with our "
+        "verdict per year; a search box and mission, verdict and year filters (scorecard.js, beside the "
+        "pages; without it every row shows) hide rows; every table links to its CSV file under csv/. "
+        "Nothing fetched: opens offline from the file system. Reads data/marts.duckdb read-only."
     ),
     code_version=code_version()[:16],
 )
@@ -34,7 +36,7 @@ def scorecard(context: dg.AssetExecutionContext, settings: SettingsResource) -> 
     context.log.info(
         f"scorecard: {counts['pages']} programme pages, {counts['mission_pages']} mission pages, "
         f"{counts['measures']} measures, {counts['charts']} measure charts, {counts['rate_charts']} rate "
-        f"charts in {out_dir}"
+        f"charts, {counts['csv_files']} CSV files in {out_dir}"
     )
     return dg.MaterializeResult(
         metadata={
@@ -44,5 +46,6 @@ def scorecard(context: dg.AssetExecutionContext, settings: SettingsResource) -> 
             "measures": counts["measures"],
             "charts": counts["charts"],
             "rate_charts": counts["rate_charts"],
+            "csv_files": counts["csv_files"],
         }
     )

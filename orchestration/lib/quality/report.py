@@ -18,31 +18,28 @@ from orchestration.lib.quality.exceptions import EXCEPTION_COLUMNS, load_excepti
 from orchestration.lib.quality.results import SuiteResult, stored_results
 from orchestration.lib.quality.suites import SUITES
 from orchestration.lib.quality.validation import TIMINGS, build_data_docs
+from orchestration.lib.raw_schema import standing_outcome
 from orchestration.lib.settings import EXPECTATIONS_DIR, load_settings
 
 SUITES_DIR = EXPECTATIONS_DIR / "gx" / "expectations"
 
 
-def quarantined_files(warehouse: Path, lock_timeout_s: float = 30.0) -> list[dict[str, Any]]:
+def quarantined_rows(con) -> list[dict[str, Any]]:
     """The files of `raw.rejected_document`, each with the version that stands in the warehouse."""
-    from orchestration.lib.ingest import standing_outcome
-
-    if not warehouse.exists():
-        return []
-    with connection(warehouse, read_only=True, timeout_s=lock_timeout_s) as con:
-        columns = {
-            r[0]
-            for r in con.execute(
-                "select column_name from information_schema.columns "
-                "where table_schema = 'raw' and table_name = 'rejected_document'"
-            ).fetchall()
-        }
-        if not columns:
-            return []
-        standing = "standing_document_id, standing_sha256" if "standing_sha256" in columns else "null, null"
-        rows = con.execute(
-            f"select source_file, error_line, error, {standing} from raw.rejected_document order by 1"
+    columns = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'raw' and table_name = 'rejected_document'"
         ).fetchall()
+    }
+    if not columns:
+        return []
+    # A warehouse that no ingestion has opened since the columns were added has none.
+    standing = "standing_document_id, standing_sha256" if "standing_sha256" in columns else "null, null"
+    rows = con.execute(
+        f"select source_file, error_line, error, {standing} from raw.rejected_document order by 1"
+    ).fetchall()
     return [
         {
             "file": file,
@@ -54,6 +51,14 @@ def quarantined_files(warehouse: Path, lock_timeout_s: float = 30.0) -> list[dic
         }
         for file, line, error, doc, sha in rows
     ]
+
+
+def quarantined_files(warehouse: Path, lock_timeout_s: float = 30.0) -> list[dict[str, Any]]:
+    """`quarantined_rows` of the warehouse file (none when it does not exist yet)."""
+    if not warehouse.exists():
+        return []
+    with connection(warehouse, read_only=True, timeout_s=lock_timeout_s) as con:
+        return quarantined_rows(con)
 
 
 def documents(warehouse: Path, lock_timeout_s: float = 30.0) -> list[dict[str, Any]]:

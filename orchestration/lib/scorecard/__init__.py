@@ -11,12 +11,16 @@ The package, one concern a module:
   every aggregate comes from an `rpt_` model, none is computed here.
 - `charts.py`: the geometry of the inline SVG charts (no HTML).
 - `vocabulary.py`: the display texts of the contract's vocabularies and the number formats.
+- `tables.py`: the rows of each table as data and the writing of their CSV files under `csv/`.
 - `pages.py`: the Jinja2 environment (autoescape on), the views of each page and the writing of the
   files.
-- `templates/*.html.j2` and `templates/scorecard.css`: the markup and the style.
+- `templates/*.html.j2`, `templates/scorecard.css` and `templates/scorecard.js`: the markup, the style
+  and the filters' script (copied beside the pages).
 
-The pages are static and offline: no JavaScript, nothing fetched, the stylesheet inline; they open
-from file:// and print as they look. The same marts give the same bytes: the one date printed is the
+The pages are static and offline: nothing fetched, the stylesheet inline, one small script of ours
+beside them (`scorecard.js`: a search box and mission, verdict and year filters that hide rows, their
+state in the address's fragment); without it the filters stay hidden and every row shows. They open
+from file:// and print as they look. Every table links to its CSV file. The same marts give the same bytes: the one date printed is the
 publication date recorded in the marts file (`publication.info`).
 """
 

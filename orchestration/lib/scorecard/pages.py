@@ -3,9 +3,10 @@
 Owns the Jinja2 environment (templates under `templates/`, autoescape on for every template, strict
 undefined), the views of a measure (its years, verdicts beside the official ones, revisions,
 trajectory flags, chart) and of a page's objectives and indicators, and `render_scorecard`, which
-writes `index.html`, one page per programme and one page per mission, and removes the pages of
-programmes or missions that are gone. Texts from the sources reach the templates as plain strings:
-the templates escape them, attribute values included.
+writes `index.html`, one page per programme and one page per mission, the CSV file of every table
+they show (`tables.py`) and the filters' script `scorecard.js`, and removes the pages and CSV files
+of programmes or missions that are gone. Texts from the sources reach the templates as plain
+strings: the templates escape them, attribute values included.
 """
 
 from collections import defaultdict
@@ -14,8 +15,8 @@ from pathlib import Path
 
 import jinja2
 
-from . import charts
-from .data import Marts, Measure, document_label, load_marts, programme_page
+from . import charts, tables
+from .data import Marts, Measure, Mission, document_label, load_marts, programme_page
 from .vocabulary import (
     BASIS_TEXT,
     DIRECTION_SOURCE_TEXT,
@@ -41,7 +42,13 @@ ENV = jinja2.Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
-ENV.filters.update(num=fmt_num, pct=fmt_pct, verdict=verdict_text, programme_page=programme_page)
+ENV.filters.update(
+    num=fmt_num,
+    pct=fmt_pct,
+    verdict=verdict_text,
+    symbol=lambda code: VERDICT_TEXT.get(code, (code,))[0],
+    programme_page=programme_page,
+)
 ENV.globals.update(VERDICTS=list(VERDICT_TEXT))
 
 
@@ -93,6 +100,7 @@ class MeasureView:
     has_official: bool
     notes: list[Note]
     attention: list[str]
+    csv: tables.Link | None = None
 
 
 def _year_cell(marts: Marts, a: dict, revised: dict[tuple[int, str], dict]) -> YearCell:
@@ -338,6 +346,59 @@ def measures_body(marts: Marts, measures: list[Measure]) -> Body:
     return body
 
 
+@dataclass
+class IndexMeasure:
+    """A row of the index's table of measures."""
+
+    mission_code: str | None
+    programme_code: str | None
+    indicator_number: str
+    key: str
+    label: str
+    unit: str
+    href: str
+    verdicts: dict[int, str]
+
+
+def _index_measures(page: str, body: Body, measures: list[Measure], mission: Mission) -> list[IndexMeasure]:
+    """The measures of one page, in the page's order, with the anchor the page gives each."""
+    found = {m.key: m for m in measures}
+    items = []
+    for o in body.objectives:
+        for i in o.indicators:
+            for v in i.measures:
+                row = found[v.key].row
+                items.append(
+                    IndexMeasure(
+                        mission_code=mission.code,
+                        programme_code=row.get("programme_code"),
+                        indicator_number=i.number,
+                        key=v.key,
+                        label=v.label,
+                        unit=v.unit,
+                        href=f"{page}#{v.anchor}",
+                        verdicts={c.year: c.verdict for c in v.cells},
+                    )
+                )
+    return items
+
+
+def _measure_csvs(writer: tables.CsvWriter, page: str, body: Body, years: list[int]) -> None:
+    """csv/<page>.measures.csv: every measure's years table, one after the other; each measure links
+    to its rows."""
+    views = [v for o in body.objectives for i in o.indicators for v in i.measures if v.cells]
+    if not views:
+        return
+    parts = [tables.measure_year_rows(years, v) for v in views]
+    link = writer.write(
+        f"{page[:-5]}.measures.csv", tables.measure_year_header(years), [r for part in parts for r in part]
+    )
+    first = 1
+    for v, part in zip(views, parts, strict=True):
+        v.csv = link.part(first, len(part))
+        first += len(part)
+
+
 # --- the pages -------------------------------------------------------------------------------------
 
 
@@ -362,14 +423,28 @@ def _write(path: Path, template: str, **context) -> None:
     path.write_bytes(ENV.get_template(template).render(**context).encode("utf-8"))
 
 
+def verdict_years(marts: Marts) -> list[int]:
+    """The years some measure has a verdict other than no_data in: the columns of the index's table of
+    measures and the years the filters offer."""
+    return sorted(
+        {y for m in marts.measures for y, a in m.attainment.items() if a["verdict"] not in (None, "no_data")}
+    )
+
+
 def render_scorecard(marts_db: Path, out_dir: Path) -> dict:
-    """Write out_dir/index.html, one page per programme and one per mission. Returns counts: pages
-    (programme pages), mission_pages, measures, charts (measure charts), rate_charts."""
+    """Write out_dir/index.html, one page per programme and one per mission, the CSV file of each of
+    their tables under out_dir/csv/ and the filters' script. Returns counts: pages (programme pages),
+    mission_pages, measures, charts (measure charts), rate_charts, csv_files."""
     marts = load_marts(marts_db)
     out_dir.mkdir(parents=True, exist_ok=True)
-    common = {"footer": footer(marts), "years": marts.years}
+    csvs = tables.CsvWriter(out_dir)
+    common = {"footer": footer(marts), "years": marts.years, "verdict_years": verdict_years(marts)}
     written: set[str] = {"index.html"}
     measures_done = drawn = rate_charts = 0
+    listed: dict[str, list[IndexMeasure]] = {}  # page -> its measures, for the index
+
+    def rates_csv(stem: str, rates: dict) -> tables.Link:
+        return csvs.write(f"{stem}.rates.csv", *tables.rate_rows(marts.years, rates))
 
     codes = [p["programme_code"] for p in marts.programmes]
     for n, p in enumerate(marts.programmes):
@@ -379,6 +454,8 @@ def render_scorecard(marts_db: Path, out_dir: Path) -> dict:
         rates = marts.programme_rates.get(code, {})
         chart = charts.rate_chart(code, f"Programme {code}", marts.years, rates) if rates else None
         name = programme_page(code)
+        _measure_csvs(csvs, name, body, marts.years)
+        listed[name] = _index_measures(name, body, measures, marts.mission_of(p))
         _write(
             out_dir / name,
             "programme.html.j2",
@@ -386,6 +463,7 @@ def render_scorecard(marts_db: Path, out_dir: Path) -> dict:
             mission=marts.mission_of(p),
             counts=marts.programme_counts[code],
             rates=rates,
+            rates_csv=rates_csv(name[:-5], rates),
             chart=chart,
             body=body,
             prev=codes[n - 1] if n > 0 else None,
@@ -401,12 +479,22 @@ def render_scorecard(marts_db: Path, out_dir: Path) -> dict:
     for n, mission in enumerate(missions):
         body = measures_body(marts, mission.measures)
         subject = f"Mission {mission.code}" if mission.code else "Programmes without a mission code"
+        stem = mission.page[:-5]
+        _measure_csvs(csvs, mission.page, body, marts.years)
+        listed[mission.page] = _index_measures(mission.page, body, mission.measures, mission)
         _write(
             out_dir / mission.page,
             "mission.html.j2",
             mission=mission,
             chart=charts.rate_chart(mission.code or "none", subject, marts.years, mission.rates),
             body=body,
+            rates_csv=rates_csv(stem, mission.rates),
+            programmes_csv=csvs.write(
+                f"{stem}.programmes.csv",
+                *tables.mission_programme_rows(
+                    marts.years, mission, marts.programme_counts, marts.programme_rates
+                ),
+            ),
             programme_rates=marts.programme_rates,
             programme_counts=marts.programme_counts,
             prev=missions[n - 1] if n > 0 else None,
@@ -418,6 +506,13 @@ def render_scorecard(marts_db: Path, out_dir: Path) -> dict:
         drawn += body.charts
         rate_charts += 1
 
+    # the index lists the measures mission by mission: its programmes' measures, then its own
+    index_measures = [
+        item
+        for m in missions
+        for page in [*(programme_page(p["programme_code"]) for p in m.programmes), m.page]
+        for item in listed[page]
+    ]
     _write(
         out_dir / "index.html",
         "index.html.j2",
@@ -426,19 +521,34 @@ def render_scorecard(marts_db: Path, out_dir: Path) -> dict:
         programme_counts=marts.programme_counts,
         programme_rates=marts.programme_rates,
         year_rates=marts.year_rates,
+        rates_csv=rates_csv("index", marts.year_rates),
+        programmes_csv=csvs.write(
+            "index.programmes.csv",
+            *tables.index_programme_rows(
+                marts.years, missions, marts.programme_counts, marts.programme_rates
+            ),
+        ),
+        measures=index_measures,
+        measures_csv=csvs.write(
+            "index.measures.csv", *tables.index_measure_rows(common["verdict_years"], index_measures)
+        ),
         n_measures=len(marts.measures),
         chart=charts.rate_chart("all", "Every programme", marts.years, marts.year_rates),
         **common,
     )
     rate_charts += 1
+    script = ENV.loader.get_source(ENV, "scorecard.js")[0].encode("utf-8")
+    (out_dir / "scorecard.js").write_bytes(script)
 
     for stale in out_dir.glob("*.html"):  # pages of programmes or missions that are gone
         if stale.name not in written:
             stale.unlink()
+    csvs.remove_stale()
     return {
         "pages": len(marts.programmes),
         "mission_pages": len(missions),
         "measures": measures_done,
         "charts": drawn,
         "rate_charts": rate_charts,
+        "csv_files": len(csvs.written),
     }

@@ -86,7 +86,7 @@ DIRECTION_SOURCE_TEXT = {
 KIND_TEXT = {
     "realisation": "realisation",
     "target": "target",
-    "target_previous_pap": "target (as recalled by the next PAP)",
+    "target_of_record": "target (as recalled by the next PAP)",
     "forecast": "forecast",
     "updated_forecast": "updated forecast",
 }
