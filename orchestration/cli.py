@@ -276,6 +276,14 @@ def held_by_document(reports_dir) -> dict[str, str]:
     }
 
 
+def _what_failed(evaluation) -> str:
+    """A check's own description, else (a dbt test: dagster-dbt gives none) its failing rows."""
+    if evaluation.description:
+        return evaluation.description
+    rows = evaluation.metadata.get("dagster_dbt/failed_row_count")
+    return f"{rows.value} row(s) fail the dbt test" if rows is not None else ""
+
+
 def summarize(result, settings, elapsed: float, log_path) -> int:
     import dagster as dg
 
@@ -329,9 +337,9 @@ def summarize(result, settings, elapsed: float, log_path) -> int:
         f"{len(passed)} passed, {len(warned)} warned, {len(failed_errors)} failed"
     )
     for e in failed_errors:
-        print(f"  FAILED  {e.asset_key.to_user_string()} · {e.check_name}: {e.description or ''}"[:300])
+        print(f"  FAILED  {e.asset_key.to_user_string()} · {e.check_name}: {_what_failed(e)}"[:300])
     for e in warned:
-        print(f"  warned  {e.asset_key.to_user_string()} · {e.check_name}: {e.description or ''}"[:300])
+        print(f"  warned  {e.asset_key.to_user_string()} · {e.check_name}: {_what_failed(e)}"[:300])
     where = [
         ("warehouse", settings.duckdb_path, "schemas raw, staging, intermediate, reference, marts"),
         ("published marts (BI)", settings.marts_path, "read-only; same SQL: marts.<table>"),

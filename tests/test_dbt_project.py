@@ -62,6 +62,55 @@ def test_unit_tests_and_dbt_bouncer_pass(published, dbt_manifest, tmp_path):
     _run([str(BIN_DIR / "dbt-bouncer"), "--config-file", str(bouncer_config)], env)
 
 
+def test_a_duplicated_source_row_fails_the_build_naming_the_rule(published, dbt_manifest, tmp_path):
+    """On a copy of the published warehouse, a programme row of the PLF 2025 file loaded twice (as
+    the raw suite would let through if an exception accepted it): the dbt build of the chain from
+    the source cells to fct_indicator_value builds the mart (the fold keeps one value, as it folds the
+    mission row that repeats it) and fails on
+    its test fact_single_source_row, naming it, with the mart's six values of that row; no other
+    node fails. (The GX mart suite's rule, now a dbt test: the check of the mart in Dagster.)"""
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(published / "warehouse.duckdb", db)
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "insert into raw.indicator_cell select * replace (source_line + 100000 as source_line) "
+            "from raw.indicator_cell where document_id = 'PAP-2025' and source_line = 40"
+        )
+        assert con.execute(
+            "select distinct sub_indicator_id from raw.indicator_cell where document_id = 'PAP-2025' "
+            "and source_line = 40"
+        ).fetchall() == [(3212,)]
+    target = tmp_path / "target"
+    target.mkdir()
+    shutil.copyfile(dbt_manifest.with_name("partial_parse.msgpack"), target / "partial_parse.msgpack")
+    env = {**os.environ, "DUCKDB_PATH": str(db), "DO_NOT_TRACK": "1"}
+    args = [str(BIN_DIR / "dbt"), "build", "--select", "stg_raw__indicator_cells+,+fct_indicator_value"]
+    args += ["--exclude-resource-type", "unit_test", "--profiles-dir", ".", "--target-path", str(target)]
+    result = subprocess.run(
+        [*args, "--log-path", str(tmp_path / "logs")],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "Failure in test fact_single_source_row" in result.stdout
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    failed = [
+        (r["unique_id"].split(".")[2], r["failures"]) for r in results if r["status"] in ("fail", "error")
+    ]
+    assert failed == [("fact_single_source_row", 6)]
+    assert [
+        r["status"] for r in results if r["unique_id"] == "model.lolf_performance.fct_indicator_value"
+    ] == ["success"]
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute(
+            "select count(*), max(n_source_rows) from marts.fct_indicator_value "
+            "where document_id = 'PAP-2025' and source_measure_key = '3212'"
+        ).fetchone() == (6, 3)  # its mission row, its programme row and the copy
+
+
 @pytest.fixture(scope="module")
 def con(published: Path):
     con = duckdb.connect(str(published / "warehouse.duckdb"), read_only=True)
@@ -80,8 +129,8 @@ def test_schemas_are_named_exactly(con):
     views = {
         row[0] for row in _one(con, "select distinct schema_name from duckdb_views() where not internal")
     }
-    # quality: the GX suites' batches (models/quality); intermediate: int_indicator_cells_crosswalked
-    assert views == {"staging", "quality", "intermediate"}
+    # intermediate: int_indicator_cells_crosswalked (no `quality` schema: GX validates the raw cells)
+    assert views == {"staging", "intermediate"}
     assert not any(name.startswith("main_") for name in schemas | views)
 
 

@@ -1,8 +1,10 @@
 """The quality checks, for real: GX on real DuckDB batches inside real Dagster runs. The shipped
 sources: the session's `make run` (`published`: its Dagster events, summary and warehouse). A broken
 copy of them: a run of its own (ingest + the raw suite, which blocks dbt and every reader of the
-marts). Rules meeting data they would never see on the shipped sources: the suites run on copies of
-the published warehouse with a few rows broken in place."""
+marts). Rules meeting data they would never see on the shipped sources: the suite runs on copies of
+the published warehouse with a few rows broken in place. The rules on the marts are dbt tests, checks
+of the dbt step (here: their results in the shipped run; a duplicated source row failing the build:
+tests/test_dbt_project.py)."""
 
 import csv
 import json
@@ -17,7 +19,6 @@ import pytest
 from orchestration.lib.settings import prepare_dagster_home
 
 from .conftest import CSV_FILE, RAW_DIR, run_events, run_record, shared_run
-from .contract_numbers import FCT_INDICATOR_VALUE_TOTAL
 
 pytestmark = pytest.mark.slow
 
@@ -91,8 +92,8 @@ class RecordedRun:
 
 @pytest.fixture(scope="session")
 def broken(dbt_manifest, tmp_path_factory) -> tuple[RecordedRun, Path, int]:
-    """ingest + the raw suite + dbt + the mart suites, in process, on a copy of raw/ broken in
-    four places (the raw suite's error rules stop it before dbt)."""
+    """ingest + the raw suite + dbt (and its tests of the marts), in process, on a copy of raw/
+    broken in four places (the raw suite's error rules stop it before dbt)."""
 
     def build(root: Path) -> None:
         shutil.copytree(RAW_DIR, root / "raw")
@@ -302,12 +303,7 @@ def test_shipped_sources_pass_every_error_rule(shipped):
     record, events, root = shipped
     assert record["success"]
     evaluations = _shipped_evaluations(events)
-    assert set(evaluations) == {
-        "gx_raw_indicator_cell",
-        "gx_fct_indicator_value",
-        "gx_dim_indicator",
-        "gx_fct_target_attainment",
-    }
+    assert set(evaluations) == {"gx_raw_indicator_cell"}
     for name, evaluation in evaluations.items():
         assert evaluation.passed or evaluation.severity == dg.AssetCheckSeverity.WARN, name
     # what reads the guarded marts ran: the published file, the exports, the scorecard, the summary
@@ -335,9 +331,9 @@ def test_shipped_sources_summary_numbers(shipped):
     assert counts["exceptions_matching"] == 229
     assert counts["exceptions_stale"] == 0
     assert counts["rules_failed_error"] == 0
-    # warnings: cell_not_unparsed (the cells are listed, the first 1,000) and
-    # verdict_agrees_with_official (every disagreement with the RAP's own verdict, file and line)
-    assert counts["rules_failed_warn"] == 2
+    # the warning: cell_not_unparsed (the cells are listed, the first 1,000); the disagreements
+    # with the RAP's own verdict are the dbt test verdict_agrees_with_official's
+    assert counts["rules_failed_warn"] == 1
     assert len(rules["cell_not_unparsed"]["rows"]) == min(UNPARSED_CELLS, 1000)
     # every out-of-range value is accepted by a reviewed exception, with its lines
     applied = summary["exceptions_applied"]
@@ -374,43 +370,54 @@ def test_tracked_tree_is_untouched_by_a_run(shipped):
     assert CSV_FILE.exists()
 
 
-def test_shipped_sources_mart_suites_numbers(shipped):
-    _record, _events, root = shipped
-    summary = _summary(root)
-    by_suite = {s["suite"]: s for s in summary["suites"]}
-    assert {name: s["status"] for name, s in by_suite.items()} == {
-        "raw_indicator_cell": "warned",
-        "fct_indicator_value": "passed",
-        "dim_indicator": "passed",
-        "fct_target_attainment": "warned",
+# The rules of the former GX mart suites that dbt did not enforce already, now dbt tests on the marts
+# (dbt_project/models/marts/_marts__models.yml), each a check of its mart under the rule's name.
+MART_RULES = {
+    "marts/fct_indicator_value": ("fact_one_cell_per_year_column", "fact_single_source_row"),
+    "marts/dim_indicator": ("indicator_belongs_to_objective", "programme_code_in_dim_programme"),
+    "marts/fct_target_attainment": (
+        "met_has_target_and_realisation",
+        "attainment_ratio_finite",
+        "verdict_agrees_with_official",
+    ),
+}
+
+
+def test_shipped_sources_mart_rules_are_dbt_checks(shipped):
+    """The rules on the marts ran as dbt tests in the dbt step: the error ones pass; the warn one
+    (ours against the RAP's verdict) counts exactly the disagreements of the review queue, all pending
+    while ref_verdict_disagreement_review is empty."""
+    _record, events, root = shipped
+    evaluations = {
+        (e.asset_key.to_user_string(), e.check_name): e
+        for e in (
+            ev.event_specific_data
+            for ev in events
+            if ev.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        )
     }
-    mart_rules = [r for r in summary["rules"] if r["suite"] != "raw_indicator_cell"]
-    assert len(mart_rules) == 16
-    warned = [r for r in mart_rules if r["status"] != "passed"]
-    assert [(r["rule"], r["severity"]) for r in warned] == [("verdict_agrees_with_official", "warn")]
-    # the warning counts exactly the measure-years where ours and the RAP's verdict differ
-    assert warned[0]["unexpected"] == len(summary["history"]["disagreements"])
-    assert all(r["unexpected"] == 0 for r in mart_rules if r["status"] == "passed")
-    rules = _rules(summary)
-    for rule in ("fact_grain_unique", "fact_joins_measure", "fact_has_lineage", "fact_single_source_row"):
-        assert rules[rule]["evaluated"] == FCT_INDICATOR_VALUE_TOTAL, rule
-    assert rules["met_has_target_and_realisation"]["evaluated"] >= 1  # P352 1.1 = 30157, 2023: met
+    for asset, rules in MART_RULES.items():
+        for rule in rules:
+            evaluation = evaluations[(asset, rule)]
+            if rule == "verdict_agrees_with_official":
+                assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+                warned = evaluation.metadata["dagster_dbt/failed_row_count"].value
+            else:
+                assert evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR, rule
+    summary = _summary(root)
+    assert warned == len(summary["history"]["disagreements"]) == 446
+    with (root / "reports" / "verdict-disagreements.csv").open(encoding="utf-8") as f:
+        assert [r["status"] for r in csv.DictReader(f)] == ["pending"] * warned
+    # GX keeps the raw suite alone
+    assert [s["suite"] for s in summary["suites"]] == ["raw_indicator_cell"]
 
 
-def test_mart_suite_catches_a_duplicated_source_row_and_a_stale_exception(shipped, tmp_path):
-    """On a copy of the shipped warehouse: a duplicated raw row behind a published value, and an
-    exception that accepts nothing."""
+def test_raw_suite_reports_a_stale_exception(shipped, tmp_path):
+    """On the shipped warehouse: an exception that accepts nothing is reported, in the queue of
+    stale exceptions, and the real ones still apply."""
     from orchestration.lib import quality
 
     _record, _events, root = shipped
-    db = tmp_path / "warehouse.duckdb"
-    shutil.copy(root / "warehouse.duckdb", db)
-    with duckdb.connect(str(db)) as con:
-        con.execute(
-            "insert into raw.indicator_cell select * replace (source_line + 100000 as source_line) "
-            "from raw.indicator_cell where document_id = 'PAP-2025' and source_line = ?",
-            [DUPLICATED_LINE],
-        )
     stale = {
         "measure_key": "99999",
         "rule": "percent_within_0_100",
@@ -421,15 +428,13 @@ def test_mart_suite_catches_a_duplicated_source_row_and_a_stale_exception(shippe
     exceptions = [*quality.load_exceptions(), stale]
     reports = tmp_path / "reports"
 
-    fct = quality.run_suite("fct_indicator_value", db, run_id="t", reports_dir=reports, exceptions=exceptions)
-    rules = {r.rule: r for r in fct.rules}
-    assert [r.rule for r in fct.failed_errors] == ["fact_single_source_row"]
-    assert rules["fact_single_source_row"].unexpected == 6
-    assert {
-        (r["source_file"], r["source_line"], r["measure_key"]) for r in rules["fact_single_source_row"].rows
-    } == {(CSV_REL, DUPLICATED_LINE, DUPLICATED_MEASURE)}
-
-    raw = quality.run_suite("raw_indicator_cell", db, run_id="t", reports_dir=reports, exceptions=exceptions)
+    raw = quality.run_suite(
+        "raw_indicator_cell",
+        root / "warehouse.duckdb",
+        run_id="t",
+        reports_dir=reports,
+        exceptions=exceptions,
+    )
     rules = {r.rule: r for r in raw.rules}
     assert rules["exception_matches_something"].status == "failed"
     assert rules["exception_matches_something"].rows == [{k: stale[k] for k in quality.EXCEPTION_COLUMNS}]
@@ -530,14 +535,30 @@ def test_raw_suite_catches_broken_rap_rows(shipped, tmp_path):
     assert rules["percent_within_0_100"].accepted == 718  # the reviewed exceptions still apply
 
 
-def test_unit_key_is_the_staging_expression_and_the_seed_is_keyed_by_it():
-    """One definition of a unit's key (stg_raw__indicator_cells.unit_key), read by the raw checks;
-    every ref_unit row is already in key form and unique, so dbt and GX map the same spellings."""
-    import csv
-
+def test_unit_key_is_one_macro_and_the_seed_is_keyed_by_it(shipped):
+    """One definition of a unit's key, the dbt macro `unit_key`: staging calls it, the raw checks
+    render it (before dbt); on every unit of the shipped sources both give the same key. Every
+    ref_unit row is already in key form and unique, so dbt and GX map the same spellings."""
     from orchestration.lib import quality
+    from orchestration.lib.quality.suites import UNIT_KEY_MACRO
+    from orchestration.lib.settings import DBT_PROJECT_DIR
+
+    staging = (DBT_PROJECT_DIR / "models" / "staging" / "raw" / "stg_raw__indicator_cells.sql").read_text()
+    assert staging.count("{{ unit_key('unit_raw') }} as unit_key") == 1
+    assert "regexp_replace(unit_raw" not in staging  # the expression is the macro's alone
+    assert UNIT_KEY_MACRO.read_text().count("regexp_replace(") == 2
 
     expression = quality.unit_key_sql("u")
+    _record, _events, root = shipped
+    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
+        differing = con.execute(
+            f"select count(*), count(distinct unit_raw) from (select unit_raw, unit_key, "
+            f"{quality.unit_key_sql('unit_raw')} as rendered from staging.stg_raw__indicator_cells) "
+            "where unit_key is distinct from rendered"
+        ).fetchone()
+        assert differing == (0, 0)
+        assert con.execute("select count(distinct unit_raw) from raw.indicator_cell").fetchone()[0] > 50
+
     with duckdb.connect() as con:
 
         def key(unit: str) -> str | None:

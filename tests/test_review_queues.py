@@ -1,14 +1,16 @@
 """The stewards' review queues close: a decision recorded the way docs/stewards.md says (a row in
-the seed or in an exceptions file) turns its queue row from `pending` to `decided` after one run of
+the seed that the queue names) turns its queue row from `pending` to `decided` after one run of
 the job, with who, when and why beside it, and the final screen counts it.
 
 The seeds live in the dbt project, which a test must not write: the run is made from a copy of the
 project (its code, dbt project and expectations) on a writable copy of the shipped run, with one
-decision recorded in each queue. The extra exceptions file goes through QUALITY_EXTRA_EXCEPTIONS,
-set in the copy's `.env` (the settings read it there, relative to the project folder).
+decision recorded in each queue. An extra exceptions file goes through QUALITY_EXTRA_EXCEPTIONS,
+set in the copy's `.env` (the settings read it there, relative to the project folder): it accepts
+one measure's unparsed cells (the warn rule cell_not_unparsed of the raw suite).
 """
 
 import csv
+import json
 import re
 import shutil
 import subprocess
@@ -105,18 +107,27 @@ def decided(tmp_path_factory, published):
         },
     )
     disagreement = next(r for r in before["verdict_disagreements"] if r["status"] == "pending")
-    extra = project / "steward-exceptions.csv"
-    extra.write_text(",".join(review_queues.DISAGREEMENTS.decision_columns) + "\n", encoding="utf-8")
     _append(
-        extra,
+        seeds / "ref_verdict_disagreement_review.csv",
         {
             "measure_key": disagreement["measure_key"],
-            "rule": "verdict_agrees_with_official",
             "reason": "the RAP judged against another target (test)",
             "reviewed_by": WHO,
             "reviewed_on": WHEN,
         },
     )
+    summary_before = json.loads((data / "reports" / "quality-summary.json").read_text(encoding="utf-8"))
+    [unparsed] = [r for r in summary_before["rules"] if r["rule"] == "cell_not_unparsed"]
+    extra = project / "steward-exceptions.csv"
+    extra.write_text("measure_key,rule,reason,reviewed_by,reviewed_on\n", encoding="utf-8")
+    accepted = {
+        "measure_key": str(unparsed["rows"][0]["measure_key"]),
+        "rule": "cell_not_unparsed",
+        "reason": "read by a person (test)",
+        "reviewed_by": WHO,
+        "reviewed_on": WHEN,
+    }
+    _append(extra, accepted)
     # the settings read `.env` beside the code, and a relative path from the project folder
     (project / ".env").write_text("QUALITY_EXTRA_EXCEPTIONS=steward-exceptions.csv\n", encoding="utf-8")
     env = job_env(data, root / "raw", {"PYTHONPATH": str(project)})
@@ -132,8 +143,20 @@ def decided(tmp_path_factory, published):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     after = {q.name: _rows(data / "reports" / q.file) for q in review_queues.QUEUES[:5]}
     screen_before = (published.parent / "make-run.stdout").read_text(encoding="utf-8")
+    summary_after = json.loads((data / "reports" / "quality-summary.json").read_text(encoding="utf-8"))
     keys = {"directions": direction, "measure_matches": match, "measure_splits": split}
-    return before, after, screen_before, result.stdout, keys | {"verdict_disagreements": disagreement}
+    return (
+        before,
+        after,
+        screen_before,
+        result.stdout,
+        keys
+        | {
+            "verdict_disagreements": disagreement,
+            "extra_exception": accepted,
+            "summaries": (summary_before, summary_after),
+        },
+    )
 
 
 def _touched(decided) -> set[str]:
@@ -221,14 +244,52 @@ def test_a_disagreement_explained_leaves_the_pending_queue(decided):
     before, after, *_, keys = decided
     measure = keys["verdict_disagreements"]["measure_key"]
     years = _row(after["verdict_disagreements"], measure_key=measure)
-    assert years and {(r["status"], r["reviewed_by"], r["rule"]) for r in years} == {
-        ("decided", WHO, "verdict_agrees_with_official")
+    assert years and {(r["status"], r["reviewed_by"], r["reviewed_on"]) for r in years} == {
+        ("decided", WHO, WHEN)
     }
+    assert list(after["verdict_disagreements"][0])[:5] == [
+        "measure_key", "reason", "reviewed_by", "reviewed_on", "status"
+    ]  # fmt: skip
     fields = ("measure_key", "year")
     touched = _touched(decided)
     assert _pending(after["verdict_disagreements"], fields, touched) == _pending(
         before["verdict_disagreements"], fields, touched
     )
+
+
+def _verdict_warnings(screen: str) -> int:
+    """The rows the dbt test verdict_agrees_with_official (severity warn) counted, as the screen says."""
+    match = re.search(r"verdict_agrees_with_official: (\d+) row\(s\) fail the dbt test", screen)
+    assert match, screen[-2000:]
+    return int(match[1])
+
+
+def test_the_warn_test_leaves_the_reviewed_measure_out(decided):
+    """The dbt test warns of every disagreement still pending: before the decision, every row of
+    the queue; after it, the measure the seed accepts no longer counts."""
+    before, after, screen_before, screen_after, _keys = decided
+    assert _verdict_warnings(screen_before) == len(before["verdict_disagreements"])
+    pending_after = [r for r in after["verdict_disagreements"] if r["status"] == "pending"]
+    assert _verdict_warnings(screen_after) == len(pending_after) < len(after["verdict_disagreements"])
+
+
+def test_an_exception_of_the_extra_file_named_in_env_applies(decided):
+    """QUALITY_EXTRA_EXCEPTIONS, set in `.env`, adds its exceptions to expectations/exceptions.csv:
+    the measure's unparsed cells are accepted, the others still counted."""
+    *_, keys = decided
+    summary_before, summary_after = keys["summaries"]
+    accepted = keys["extra_exception"]
+    [applied] = [
+        e
+        for e in summary_after["exceptions_applied"]
+        if (e["measure_key"], e["rule"]) == (accepted["measure_key"], accepted["rule"])
+    ]
+    assert (applied["reviewed_by"], applied["reviewed_on"]) == (WHO, WHEN) and applied["matched_rows"] >= 1
+    assert summary_after["counts"]["exceptions"] == summary_before["counts"]["exceptions"] + 1
+    [unparsed_before] = [r for r in summary_before["rules"] if r["rule"] == "cell_not_unparsed"]
+    [unparsed_after] = [r for r in summary_after["rules"] if r["rule"] == "cell_not_unparsed"]
+    assert unparsed_after["accepted"] == applied["matched_rows"]
+    assert unparsed_after["unexpected"] == unparsed_before["unexpected"] - applied["matched_rows"]
 
 
 def test_the_final_screen_counts_the_decisions(decided):

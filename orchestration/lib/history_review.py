@@ -17,8 +17,10 @@ decision's columns, `status`, the evidence; docs/stewards.md says how to close t
   steward's eyes: never a reason to write in the seed;
 - `measure-splits.csv`: every key split into versions (a sub-indicator id reused for another
   measure), pending, or decided by a row of ref_measure_version_override (`join` or `split`);
-- `verdict-disagreements.csv`: every measure-year where our verdict and the official one differ,
-  decided where expectations/exceptions.csv accepts the measure for `verdict_agrees_with_official`.
+- `verdict-disagreements.csv`: every measure-year where our verdict and the official one differ
+  (the dbt test `verdict_agrees_with_official` warns of them), decided where the seed
+  ref_verdict_disagreement_review accepts the measure; a seed row whose measure has no
+  disagreement is `not_applied`.
 
 and `damaged-cells.csv`: every cell the export damaged (`value_defect` of
 `marts.fct_indicator_value`), whether and from which document its value was recovered.
@@ -45,7 +47,13 @@ DIRECTIONS_FILE = review_queues.DIRECTIONS.file
 DIRECTION_COLUMNS = review_queues.DIRECTIONS.decision_columns
 SPLITS_FILE = review_queues.SPLITS.file
 DAMAGED_FILE = "damaged-cells.csv"
-VERDICT_RULE = "verdict_agrees_with_official"
+# The decisions on disagreements; the dbt test verdict_agrees_with_official (fct_target_attainment,
+# severity warn) leaves their measures out.
+_DISAGREEMENT_REVIEW_SQL = """
+select measure_key, reason, reviewed_by, cast(reviewed_on as varchar) as reviewed_on
+from reference.ref_verdict_disagreement_review
+order by measure_key
+"""
 
 _MATCHING_SQL = """
 select
@@ -407,35 +415,34 @@ def history_review(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 def _disagreement_queue(
-    disagreements: list[dict[str, Any]], exceptions: list[dict[str, Any]]
+    disagreements: list[dict[str, Any]], reviewed: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Every disagreement, decided where exceptions.csv accepts the measure for the rule; pending
-    ones ranked by the years a decision on the measure would settle."""
-    decided = review_queues.exception_status(exceptions, VERDICT_RULE)
+    """Every disagreement, decided where the seed ref_verdict_disagreement_review (`reviewed`)
+    accepts its measure; pending ones ranked by the years a decision on the measure would settle.
+    A seed row whose measure disagrees nowhere took no effect: `not_applied`."""
+    decided = {r["measure_key"]: r for r in reviewed}
     years = Counter(d["measure_key"] for d in disagreements)
+    decision = ("reason", "reviewed_by", "reviewed_on")
     rows = []
     for d in disagreements:
-        e = decided.get((d["measure_key"], VERDICT_RULE))
+        r = decided.get(d["measure_key"])
         rows.append(
             {
                 "measure_key": d["measure_key"],
-                "rule": VERDICT_RULE,
-                **({k: e[k] for k in ("reason", "reviewed_by", "reviewed_on")} if e else {}),
-                "status": review_queues.DECIDED if e else review_queues.PENDING,
+                **({k: r[k] for k in decision} if r else {}),
+                "status": review_queues.DECIDED if r else review_queues.PENDING,
                 "years_of_the_measure": years[d["measure_key"]],
                 **{k: v for k, v in d.items() if k != "measure_key"},
             }
         )
     rows.sort(key=lambda r: -r["years_of_the_measure"])  # stable: file and line within a measure
+    rows += [r | {"status": review_queues.NOT_APPLIED} for r in reviewed if r["measure_key"] not in years]
     return rows
 
 
-def write_review_files(
-    con: duckdb.DuckDBPyConnection, reports_dir: Path, exceptions: list[dict[str, Any]] | None = None
-) -> dict[str, Path]:
+def write_review_files(con: duckdb.DuckDBPyConnection, reports_dir: Path) -> dict[str, Path]:
     """The stewards' review queues (non-exact matches, directions to decide, measure splits, verdict
-    disagreements; `review_queues`) and the list of damaged cells. `exceptions`: those the suites
-    applied, which record the decisions on disagreements."""
+    disagreements; `review_queues`) and the list of damaged cells."""
     if not _has_history_models(con):
         return {}
     reports_dir.mkdir(parents=True, exist_ok=True)
@@ -455,7 +462,7 @@ def write_review_files(
         rq.DISAGREEMENTS.file: rq.write_queue(
             rq.DISAGREEMENTS,
             reports_dir,
-            _disagreement_queue(dict_rows(con, _DISAGREEMENTS_SQL), exceptions or []),
+            _disagreement_queue(dict_rows(con, _DISAGREEMENTS_SQL), dict_rows(con, _DISAGREEMENT_REVIEW_SQL)),
         ),
     }
     cursor = con.execute(_DAMAGED_SQL)

@@ -72,10 +72,10 @@ HELD_CELLS = Queue(
 DISAGREEMENTS = Queue(
     "verdict_disagreements",
     "verdict-disagreements.csv",
-    "expectations/exceptions.csv",
-    ("measure_key", "rule", "reason", "reviewed_by", "reviewed_on"),
+    "dbt_project/seeds/ref_verdict_disagreement_review.csv",
+    ("measure_key", "reason", "reviewed_by", "reviewed_on"),
     ("source_file", "source_line", "measure_label", "year", "kind"),
-    "explain a verdict that differs from the RAP's (an exception), or fix its direction",
+    "accept a verdict that differs from the RAP's once understood, or fix its direction",
 )
 STALE_EXCEPTIONS = Queue(
     "stale_exceptions",
@@ -152,15 +152,6 @@ def queue_state(queue: Queue, reports_dir: Path, top: int = 3) -> dict[str, Any]
 
 def queues_state(reports_dir: Path) -> list[dict[str, Any]]:
     return [queue_state(q, reports_dir) for q in QUEUES]
-
-
-def exception_status(
-    exceptions: Sequence[dict[str, Any]], rule: str | Sequence[str]
-) -> dict[tuple[str, str], dict[str, Any]]:
-    """The exceptions of `rule`(s) by (measure_key, rule): a steward's decisions on a queue that
-    exceptions.csv records."""
-    rules = {rule} if isinstance(rule, str) else set(rule)
-    return {(e["measure_key"], e["rule"]): e for e in exceptions if e["rule"] in rules}
 
 
 def decisions_line(reports_dir: Path) -> str | None:

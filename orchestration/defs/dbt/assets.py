@@ -70,10 +70,11 @@ class WarehouseTranslator(DagsterDbtTranslator):
         model it compares with (`attainment_status_in_ref_attainment_status`,
         `unique_mission_code_year`, `row_count_equals_dim_programme`). dbt's own name repeats the
         model, and the UI cuts it with an ellipsis past about 60 characters. A singular test keeps
-        the name of its file, which a person chose."""
+        the name of its file, and a generic test the `name` its YAML gives it (a rule's name,
+        `verdict_agrees_with_official`): a person chose those (dbt's own names start with the kind)."""
         metadata = test.get("test_metadata") or {}
         kind = metadata.get("name")
-        if not kind:
+        if not kind or not test["name"].startswith(f"{kind}_"):
             return test["name"]
         arguments = {
             k: v for k, v in (metadata.get("kwargs") or {}).items() if k not in ("model", "column_name")

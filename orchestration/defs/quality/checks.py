@@ -1,24 +1,24 @@
-"""Great Expectations suites as Dagster asset checks, one per suite on the asset it guards, and the
-`quality/quality_report` asset.
+"""The Great Expectations suite as a Dagster asset check on the asset it guards, the `raw/cell_hold`
+asset it feeds, and the `quality/quality_report` asset.
+
+GX keeps what stewards own: the rules on the cells as published (suite `raw_indicator_cell`), their
+reviewed exceptions and the Data Docs. What dbt enforces on the marts (keys, grain, joins,
+vocabularies, and the few row rules that read the source cells behind a value) is dbt's tests on
+the marts, asset checks of the dbt step, not repeated here.
 
 Blocking and severity (Dagster 1.13, `dagster/_core/execution/plan/execute_step.py`): a check with
 `blocking=True` whose result is `passed=False` *and* `severity=ERROR` makes its step fail after the
 result is recorded, and every asset downstream of the guarded asset in the run is skipped. A failed
-result with `severity=WARN` is recorded and nothing is skipped. So each check returns ERROR when
+result with `severity=WARN` is recorded and nothing is skipped. So the check returns ERROR when
 an `error` rule failed and WARN otherwise: `error` blocks publishing, `warn` reports.
+`raw_indicator_cell` guards `raw/indicator_cell`, and the dbt build (all marts) is downstream: a
+source cell breaking an `error` rule keeps the previous marts in place.
 
-- `raw_indicator_cell` guards `raw/indicator_cell`: the dbt build (all marts) is downstream, so a
-  source cell breaking an `error` rule keeps the previous marts in place.
-- the mart suites guard `marts/fct_indicator_value`, `marts/dim_indicator`,
-  `marts/fct_target_attainment`: what reads them (exports, the BI copy, `quality_report`) waits.
-
-Two steps: `gx_raw_indicator_cell` before dbt, `gx_mart_suites` (the three mart suites) after it.
-
-Reports: every check stores its suite's result (REPORTS_DIR/quality/<suite>.json) and rewrites
+Reports: the check stores its suite's result (REPORTS_DIR/quality/<suite>.json) and rewrites
 `quality-summary.{md,json}` before it returns (and the Data Docs when an `error` rule failed), so
 the report exists even when a blocking failure skips `quality_report`. `quality_report` (downstream
-of the guarded marts) then writes the final report of the run and builds the Data Docs, once,
-re-running a suite only if this run did not validate it.
+of the marts it reports on) then writes the final report of the run and builds the Data Docs, once,
+re-running the suite only if this run did not validate it.
 """
 
 from pathlib import Path
@@ -124,28 +124,22 @@ def _validate(
     return [to_check_result(result, reports_dir) for result in results]
 
 
-def _check_spec_fields(suite: quality.SuiteSpec) -> dict:
-    return {
-        "name": f"gx_{suite.name}",
-        "blocking": True,
-        # a mart suite reads its batch, the dbt view quality/qa_<suite>, built after the mart
-        "additional_deps": [dg.AssetKey(list(suite.batch_asset_key))] if suite.batch_asset_key else None,
-        "description": (
-            f"Great Expectations suite `{suite.name}` (expectations/gx/expectations/{suite.name}.json). "
-            f"{suite.description} ERROR when a `fail` rule fails (blocks downstream); WARN when a "
-            "`quarantine` rule holds cells or a `warn` rule fails."
-        ),
-        "metadata": {"suite_file": f"expectations/gx/expectations/{suite.name}.json", "owner": OWNER},
-    }
-
-
 RAW_SUITE = quality.SUITES["raw_indicator_cell"]
-MART_SUITES = [s for s in quality.SUITES.values() if s.asset_key[0] == "marts"]
 
 
 # The raw suite runs on its own, before dbt: a source cell breaking an `error` rule is reported
 # with its file and line before the dbt build could trip over it, and keeps the marts as they are.
-@dg.asset_check(asset=dg.AssetKey(list(RAW_SUITE.asset_key)), **_check_spec_fields(RAW_SUITE))
+@dg.asset_check(
+    asset=dg.AssetKey(list(RAW_SUITE.asset_key)),
+    name=f"gx_{RAW_SUITE.name}",
+    blocking=True,
+    description=(
+        f"Great Expectations suite `{RAW_SUITE.name}` (expectations/gx/expectations/{RAW_SUITE.name}.json). "
+        f"{RAW_SUITE.description} ERROR when a `fail` rule fails (blocks downstream); WARN when a "
+        "`quarantine` rule holds cells or a `warn` rule fails."
+    ),
+    metadata={"suite_file": f"expectations/gx/expectations/{RAW_SUITE.name}.json", "owner": OWNER},
+)
 def gx_raw_indicator_cell(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
 ) -> dg.AssetCheckResult:
@@ -153,21 +147,7 @@ def gx_raw_indicator_cell(
     return result
 
 
-# The mart suites validate in one step, once dbt has built every mart (one GX context, one
-# summary, one step's overhead instead of three).
-@dg.multi_asset_check(
-    name="gx_mart_suites",
-    specs=[
-        dg.AssetCheckSpec(asset=dg.AssetKey(list(s.asset_key)), **_check_spec_fields(s)) for s in MART_SUITES
-    ],
-)
-def gx_mart_suites(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
-):
-    yield from _validate(context, warehouse, settings, MART_SUITES)
-
-
-QUALITY_CHECKS = [gx_raw_indicator_cell, gx_mart_suites]
+QUALITY_CHECKS = [gx_raw_indicator_cell]
 
 
 @dg.asset(
@@ -219,7 +199,12 @@ def cell_hold(
     )
 
 
-GUARDED_MARTS = [dg.AssetKey(list(s.asset_key)) for s in MART_SUITES]
+# The marts the report reads (history_review: the verdicts, the measures, the damaged cells). Not the
+# seeds it reads too: a run where only the documents changed leaves them out of the dbt build, and an
+# asset whose upstream was not materialized in its run is skipped.
+REPORTED_MARTS = [
+    dg.AssetKey(["marts", name]) for name in ("fct_indicator_value", "dim_measure", "fct_target_attainment")
+]
 
 
 @dg.asset(
@@ -227,7 +212,7 @@ GUARDED_MARTS = [dg.AssetKey(list(s.asset_key)) for s in MART_SUITES]
     group_name="quality",
     kinds={"gx"},
     owners=[OWNER],
-    deps=GUARDED_MARTS,
+    deps=REPORTED_MARTS,
     description=(
         "data/reports/quality-summary.md (read it first), quality-summary.json (the same) and the GX "
         "Data Docs (data/reports/data-docs/index.html), from the results the quality checks computed "
@@ -255,7 +240,7 @@ def quality_report(
             )
     with warehouse.connect(read_only=True) as con:
         history = history_review.history_review(con)
-        review_files = history_review.write_review_files(con, reports_dir, exceptions)
+        review_files = history_review.write_review_files(con, reports_dir)
     data = quality.write_reports(
         stored,
         exceptions=exceptions,

@@ -1,11 +1,11 @@
-"""Data quality: the Great Expectations suites of `expectations/`, run on pandas batches read from
-the warehouse through a read-only DuckDB connection, with the stewards' reviewed exceptions.
+"""Data quality: the Great Expectations suite of `expectations/` (the stewards' rules on the raw
+cells), run on a pandas batch read from the warehouse through a read-only DuckDB connection, with the
+stewards' reviewed exceptions. What dbt enforces on the marts is dbt's tests, not repeated here.
 
 The package, one concern per module:
 
-- `suites.py`: which asset each suite guards and where its batch comes from (a dbt model
-  `models/quality/qa_<suite>.sql`, or for the raw suite, which runs before dbt,
-  `batches/raw_indicator_cell.sql`);
+- `suites.py`: the asset the suite guards and where its batch comes from (it runs before dbt:
+  `batches/raw_indicator_cell.sql`, with the unit key of the dbt macro `unit_key`);
 - `exceptions.py`: `expectations/exceptions.csv` and how a rule skips its accepted measures (its
   own row condition, which cannot switch another rule off);
 - `validation.py`: GX (context, one Checkpoint per suite, native severities, the vocabularies as

@@ -12,7 +12,7 @@ from typing import Any
 
 from orchestration.lib import review_queues
 from orchestration.lib.duckdb_io import connection, dict_rows
-from orchestration.lib.history_review import DISAGREEMENTS_FILE, REVIEW_FILE, VERDICT_RULE
+from orchestration.lib.history_review import DISAGREEMENTS_FILE, REVIEW_FILE
 from orchestration.lib.markdown import markdown_environment, md_table
 from orchestration.lib.quality.exceptions import EXCEPTION_COLUMNS, load_exceptions
 from orchestration.lib.quality.results import SuiteResult, stored_results
@@ -374,8 +374,6 @@ def _full_list(rule: dict[str, Any], reports_dir: Path | None) -> str:
     """Where every offending row of a failed rule is: the rule's rows, written to
     quality/<suite>--<rule>.csv (all of them for a `list_all` rule, else the first ones, with the
     Data Docs for the rest), and the review queue that holds them."""
-    if rule["rule"] == VERDICT_RULE:
-        return DISAGREEMENTS_FILE
     name = f"quality/{rule['suite']}--{rule['rule']}.csv"
     if reports_dir is not None:
         _write_csv(reports_dir / name, rule["rows"])

@@ -48,13 +48,8 @@ renamed as (
         measure_position,
         measure_label,
         unit_raw,
-        -- the key into ref_unit.unit_raw: the printed unit case-folded, whitespace collapsed, no space
-        -- around '/' ('Nombre', 'nombre' -> 'nombre'; '€ / m2' -> '€/m2'); null when empty. The one
-        -- definition: the raw checks (orchestration/lib/quality/suites.py, run before dbt) read this expression.
-        nullif(
-            lower(regexp_replace(trim(regexp_replace(unit_raw, '\s+', ' ', 'g')), ' ?/ ?', '/', 'g')),
-            ''
-        ) as unit_key,
+        -- the key into ref_unit.unit_raw (macros/unit_key.sql, which the raw checks render too)
+        {{ unit_key('unit_raw') }} as unit_key,
         -- the cell
         column_header,
         year,

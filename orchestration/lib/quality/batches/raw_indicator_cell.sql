@@ -1,10 +1,10 @@
 -- The batch of the GX suite raw_indicator_cell: every source cell as published, one row per cell,
 -- with its lineage and the columns the rules read. Not a dbt model: this suite guards the dbt build
 -- (an `error` here keeps the previous marts), so it runs before any dbt invocation, on the raw
--- schema alone. The seeds are read as CSV files and the printed unit's key is the expression of
--- stg_raw__indicator_cells.unit_key (read from that model), so dbt and this batch share them.
+-- schema alone. The seeds are read as CSV files and the printed unit's key is the dbt macro
+-- unit_key (dbt_project/macros/unit_key.sql, which staging uses), so dbt and this batch share them.
 -- Placeholders, filled by orchestration/lib/quality/suites.py: {ref_unit}, {ref_unit_scale},
--- {ref_unit_rule} (seed paths), {unit_key} (the staging expression on c.unit_raw), {target_column_prefix} (dbt var).
+-- {ref_unit_rule} (seed paths), {unit_key} (the macro on c.unit_raw), {target_column_prefix} (dbt var).
 with
 seeded_units as (
     -- the seed's unit_raw is already the normalised key (a test keeps it so)
