@@ -327,7 +327,7 @@ def summarize(result, settings, elapsed: float, log_path) -> int:
             for q in quarantined_rows(con):
                 print(f"  QUARANTINED {q['error']}")
                 print(f"              {q['in_the_warehouse']}")
-    from orchestration.lib.review_queues import decisions_line
+    from orchestration.lib.quality.review_queues import decisions_line
 
     decisions = decisions_line(settings.reports_dir)
     if decisions:

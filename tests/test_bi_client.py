@@ -9,7 +9,7 @@ import duckdb
 import pytest
 import sqlalchemy as sa
 
-from orchestration.lib.bi_queries import readme_queries
+from orchestration.lib.publish.bi_queries import readme_queries
 
 from .conftest import RAW_DIR
 from .contract_numbers import FCT_INDICATOR_VALUE_TOTAL

@@ -1,4 +1,4 @@
-"""Tests of orchestration.lib.cells: the classification of one year cell."""
+"""Tests of orchestration.lib.ingest.cells: the classification of one year cell."""
 
 import csv
 import math
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orchestration.lib.cells import (
+from orchestration.lib.ingest.cells import (
     COMPARATORS,
     DAMAGES,
     DURATION_UNITS,

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from orchestration.lib.duckdb_io import connection
-from orchestration.lib.farandole import WHITESPACE, read_farandole
-from orchestration.lib.ingest import ingest
-from orchestration.lib.opendata_csv import read_opendata_csv
+from orchestration.lib.ingest.farandole import WHITESPACE, read_farandole
+from orchestration.lib.ingest.loader import ingest
+from orchestration.lib.ingest.opendata_csv import read_opendata_csv
 from orchestration.tools import corpus
 from orchestration.tools.corpus import format_french, generate, perturb, shift_year_header
 

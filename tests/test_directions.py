@@ -8,7 +8,7 @@ import csv
 import duckdb
 import pytest
 
-from orchestration.lib.history_review import DIRECTION_COLUMNS, DIRECTIONS_FILE
+from orchestration.lib.quality.history_review import DIRECTION_COLUMNS, DIRECTIONS_FILE
 
 from .conftest import PROJECT_DIR
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.cells import parse_cell
-from orchestration.lib.farandole import read_farandole
-from orchestration.lib.ingest import SourceFile, document_id_for, parse_source
-from orchestration.lib.records import CellRecord, ParsedDocument, SourceFormatError
+from orchestration.lib.ingest.cells import parse_cell
+from orchestration.lib.ingest.farandole import read_farandole
+from orchestration.lib.ingest.loader import SourceFile, document_id_for, parse_source
+from orchestration.lib.ingest.records import CellRecord, ParsedDocument, SourceFormatError
 
 REAL = Path(__file__).resolve().parents[1] / "raw" / "pap" / "2024" / "000_9fa5ff6774201ab1.txt"
 RAW = REAL.read_bytes()
@@ -941,7 +941,7 @@ def test_numbered_objective_without_label(tmp_path: Path) -> None:
 
 # -- RAP pages of 2019 on: 'Commentaires techniques', 'Pour information' rows, blank last cells ----
 
-from orchestration.lib.farandole_writer import (  # noqa: E402 (this section's own tools)
+from orchestration.lib.ingest.farandole_writer import (  # noqa: E402 (this section's own tools)
     RAP_2019,
     RAP_2021,
     Column,

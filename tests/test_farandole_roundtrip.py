@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestration.lib.farandole import BLANK, PERSPECTIVES, read_farandole
-from orchestration.lib.farandole_writer import (
+from orchestration.lib.ingest.farandole import BLANK, PERSPECTIVES, read_farandole
+from orchestration.lib.ingest.farandole_writer import (
     LAYOUTS,
     OLDER_PAP,
     PAP,
@@ -28,7 +28,7 @@ from orchestration.lib.farandole_writer import (
     Objective,
     write_farandole,
 )
-from orchestration.lib.records import ParsedDocument
+from orchestration.lib.ingest.records import ParsedDocument
 
 from .conftest import SEED_FILE
 

@@ -126,7 +126,7 @@ def _kill_publishing(data_dir: Path) -> None:
     pause between building the new file and renaming it (FAULT_INJECT_PUBLISH_PAUSE_S), and SIGKILL
     the process in that pause."""
     code = (
-        "import sys; from pathlib import Path; from orchestration.lib.publish import publish_marts; "
+        "import sys; from pathlib import Path; from orchestration.lib.publish.marts import publish_marts; "
         "publish_marts(Path(sys.argv[1]), Path(sys.argv[2]), run_id='killed')"
     )
     building = data_dir / ".marts.duckdb.building"

@@ -86,8 +86,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.lib.ingest import ingest
-from orchestration.lib.opendata_csv import read_opendata_csv
+from orchestration.lib.ingest.loader import ingest
+from orchestration.lib.ingest.opendata_csv import read_opendata_csv
 from orchestration.tools.corpus import shift_year_header
 
 from .conftest import CSV_FILE, PROJECT_DIR, RAW_DIR, SEED_FILE, make_run, shared_run
@@ -797,7 +797,7 @@ _LOADER = textwrap.dedent(
     import json, resource, sys, time
     from pathlib import Path
     import duckdb
-    from orchestration.lib.ingest import ingest
+    from orchestration.lib.ingest.loader import ingest
     started = time.perf_counter()
     with duckdb.connect(sys.argv[2]) as con:
         report = ingest(con, Path(sys.argv[1]))

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from orchestration.lib.duckdb_io import WarehouseLockedError, connect, connection
-from orchestration.lib.ingest import ingest
+from orchestration.lib.ingest.loader import ingest
 
 from .conftest import CSV_FILE, RAW_DIR, SEED_FILE, relabelled_rap, truncate_with_garbage
 from .contract_numbers import RAP_RECORDS_WITHOUT_INDICATOR, SHIPPED_DOCUMENTS, SHIPPED_IDS, TOTAL_CELLS

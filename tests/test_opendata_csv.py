@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.opendata_csv import read_opendata_csv
-from orchestration.lib.records import SourceFormatError
+from orchestration.lib.ingest.opendata_csv import read_opendata_csv
+from orchestration.lib.ingest.records import SourceFormatError
 
 REAL = Path(__file__).resolve().parents[1] / "raw" / "pap" / "2025" / "plf-2025-performance.csv"
 BOM = b"\xef\xbb\xbf"

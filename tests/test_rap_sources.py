@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.ingest import ingest
-from orchestration.lib.opendata_csv import read_opendata_csv
-from orchestration.lib.records import SourceFormatError
+from orchestration.lib.ingest.loader import ingest
+from orchestration.lib.ingest.opendata_csv import read_opendata_csv
+from orchestration.lib.ingest.records import SourceFormatError
 
 from .conftest import RAW_DIR
 from .contract_numbers import (

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib import review_queues
+from orchestration.lib.quality import review_queues
 from orchestration.lib.settings import PROJECT_DIR
 
 from .conftest import job_env

@@ -27,9 +27,9 @@ import markupsafe
 import numpy as np
 import pytest
 
-from orchestration.lib import scorecard
-from orchestration.lib.scorecard import render_scorecard, tables
-from orchestration.lib.scorecard.pages import ENV
+from orchestration.lib.publish import scorecard
+from orchestration.lib.publish.scorecard import render_scorecard, tables
+from orchestration.lib.publish.scorecard.pages import ENV
 from orchestration.tools import screenshots
 
 FAST_LABEL = "Nombre de produits accompagnés par le FAST"

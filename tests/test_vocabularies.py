@@ -48,7 +48,8 @@ def test_the_seed_declares_each_value_once(name):
 
 
 def test_python_reads_the_seeds():
-    from orchestration.lib import cells, history_review, records
+    from orchestration.lib.ingest import cells, records
+    from orchestration.lib.quality import history_review
 
     assert tuple(seed_values("value_status")) == cells.STATUSES
     assert tuple(seed_values("value_kind")) == records.VALUE_KINDS

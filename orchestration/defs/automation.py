@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs.resources import SettingsResource
-from orchestration.lib.ingest import discover
+from orchestration.lib.ingest.loader import discover
 
 refresh_job = dg.define_asset_job(
     "refresh_warehouse",

@@ -122,7 +122,7 @@ def run_job(data_dir: Path, raw_dir: Path) -> dict:
 
 def parser_speed(raw_dir: Path, limit_bytes: int = 20_000_000) -> dict:
     """The Farandole parser alone, on one core, over the text files of a corpus."""
-    from orchestration.lib.farandole import read_farandole
+    from orchestration.lib.ingest.farandole import read_farandole
 
     files = sorted(raw_dir.rglob("*.txt"))
     blobs, total = [], 0
@@ -142,7 +142,7 @@ def parser_speed(raw_dir: Path, limit_bytes: int = 20_000_000) -> dict:
 def bi_queries(marts: Path) -> dict[str, float]:
     import duckdb
 
-    from orchestration.lib.bi_queries import readme_queries
+    from orchestration.lib.publish.bi_queries import readme_queries
 
     timings = {}
     with duckdb.connect(str(marts), read_only=True) as con:

@@ -64,7 +64,7 @@ and 1,440 RAP texts (2,880), 200,310 text cells (36,420 measures, 50,400 methodo
 2,902 files, about 39 MB; a few seconds. `generate(out, vintages, seed, programmes=None)` is the
 API (`programmes` limits the text documents to the first N programmes by number, P101 first; the
 CSV files always hold every record). This module owns what the corpus holds and where; how a
-Farandole export is laid out is `orchestration.lib.farandole_writer`'s.
+Farandole export is laid out is `orchestration.lib.ingest.farandole_writer`'s.
 """
 
 import argparse
@@ -79,9 +79,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orchestration.lib.farandole import BLANK as NBSP
-from orchestration.lib.farandole import DASH, PERSPECTIVES, WHITESPACE
-from orchestration.lib.farandole_writer import (
+from orchestration.lib.ingest.farandole import BLANK as NBSP
+from orchestration.lib.ingest.farandole import DASH, PERSPECTIVES, WHITESPACE
+from orchestration.lib.ingest.farandole_writer import (
     PAP,
     Column,
     Document,
@@ -518,7 +518,7 @@ def _carry_exceptions(target: Path) -> int:
     A synthetic text document prints a CSV measure as `<indicator code>#<position>` (the Farandole
     format has no sub-indicator id), so an exception keyed by the sub-indicator id would not reach
     it. Point QUALITY_EXTRA_EXCEPTIONS at the file written here (make bench does)."""
-    from orchestration.lib.opendata_csv import read_opendata_csv
+    from orchestration.lib.ingest.opendata_csv import read_opendata_csv
     from orchestration.lib.quality import EXCEPTIONS_FILE, load_exceptions
 
     twins: dict[str, set[str]] = {}

@@ -11,7 +11,7 @@ import dagster as dg
 from orchestration.defs.metadata import table_metadata
 from orchestration.defs.resources import WAREHOUSE_POOL, SettingsResource, WarehouseResource
 from orchestration.lib import fingerprint
-from orchestration.lib.ingest import IngestReport, ingest
+from orchestration.lib.ingest.loader import IngestReport, ingest
 from orchestration.lib.settings import PROJECT_DIR, Settings
 
 OWNER = "team:data-engineering"

@@ -20,7 +20,7 @@ from orchestration.defs.resources import (
     WarehouseResource,
 )
 from orchestration.lib import fingerprint
-from orchestration.lib.publish import export_parquet, publish_marts
+from orchestration.lib.publish.marts import export_parquet, publish_marts
 
 OWNER = "team:data-engineering"
 CODE_VERSION = fingerprint.code_version()[:16]

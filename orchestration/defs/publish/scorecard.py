@@ -1,10 +1,10 @@
-"""The scorecard asset: renders the static HTML report of the published marts (orchestration.lib.scorecard)."""
+"""The scorecard asset: renders the static HTML report of the published marts (orchestration.lib.publish.scorecard)."""
 
 import dagster as dg
 
 from orchestration.defs.resources import SettingsResource
 from orchestration.lib.fingerprint import code_version
-from orchestration.lib.scorecard import render_scorecard
+from orchestration.lib.publish.scorecard import render_scorecard
 
 OWNER = "team:data-engineering"
 

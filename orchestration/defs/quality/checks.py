@@ -26,7 +26,8 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs.resources import WAREHOUSE_POOL, SettingsResource, WarehouseResource
-from orchestration.lib import history_review, quality
+from orchestration.lib import quality
+from orchestration.lib.quality import history_review
 
 OWNER = "team:data-quality"
 SAMPLE_ROWS = 10  # rows per failed rule in the check's metadata (the summary keeps 20)

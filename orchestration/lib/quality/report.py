@@ -10,15 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from orchestration.lib import review_queues
 from orchestration.lib.duckdb_io import connection, dict_rows
-from orchestration.lib.history_review import DISAGREEMENTS_FILE, REVIEW_FILE
+from orchestration.lib.ingest.raw_schema import standing_outcome
 from orchestration.lib.markdown import markdown_environment, md_table
+from orchestration.lib.quality import review_queues
 from orchestration.lib.quality.exceptions import EXCEPTION_COLUMNS, load_exceptions
+from orchestration.lib.quality.history_review import DISAGREEMENTS_FILE, REVIEW_FILE
 from orchestration.lib.quality.results import SuiteResult, stored_results
 from orchestration.lib.quality.suites import SUITES
 from orchestration.lib.quality.validation import TIMINGS, build_data_docs
-from orchestration.lib.raw_schema import standing_outcome
 from orchestration.lib.settings import EXPECTATIONS_DIR, load_settings
 
 SUITES_DIR = EXPECTATIONS_DIR / "gx" / "expectations"

@@ -38,7 +38,7 @@ import io
 import re
 from pathlib import Path
 
-from orchestration.lib.records import (
+from orchestration.lib.ingest.records import (
     CellRecord,
     ParsedDocument,
     SkippedRecord,

@@ -3,7 +3,7 @@ lines), measures with one cell per column (a blank last cell allowed), the count
 cells they emit. A mixin of the reader's parser (`farandole._Parser`), which owns the document's
 structure around them; the format itself is described in `farandole`'s docstring."""
 
-from orchestration.lib.farandole_format import (
+from orchestration.lib.ingest.farandole_format import (
     HAS_LETTER_RE,
     MISSION_REF,
     NOT_A_YEAR_RE,
@@ -16,7 +16,7 @@ from orchestration.lib.farandole_format import (
     looks_like_label,
     quoted,
 )
-from orchestration.lib.records import CellRecord, SkippedRecord, value_kind_for
+from orchestration.lib.ingest.records import CellRecord, SkippedRecord, value_kind_for
 
 
 class TableParsing:

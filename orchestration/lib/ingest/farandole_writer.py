@@ -1,4 +1,4 @@
-"""Writer of Farandole text exports, the format `orchestration.lib.farandole` reads.
+"""Writer of Farandole text exports, the format `orchestration.lib.ingest.farandole` reads.
 
 It owns the layout of a written export, not its wording: the keywords, header variable names,
 perspective and qualifier words, the blank and the dash are the reader's constants. Five layouts:
@@ -34,7 +34,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from orchestration.lib.farandole import (
+from orchestration.lib.ingest.farandole import (
     BLANK,
     DASH,
     INDICATOR_KEYWORD,
@@ -50,7 +50,7 @@ from orchestration.lib.farandole import (
     WHITESPACE,
     YEAR_VARIABLE,
 )
-from orchestration.lib.records import SourceFormatError, value_kind_for
+from orchestration.lib.ingest.records import SourceFormatError, value_kind_for
 
 SUBTITLE = "Objectifs et indicateurs de performance"  # the export's sub-title and title
 SUBTITLE_VARIABLE = "enteteSousTitre"

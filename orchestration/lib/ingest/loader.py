@@ -33,10 +33,10 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.cells import parse_cell
-from orchestration.lib.farandole import read_farandole
-from orchestration.lib.opendata_csv import read_opendata_csv
-from orchestration.lib.raw_schema import (
+from orchestration.lib.ingest.cells import parse_cell
+from orchestration.lib.ingest.farandole import read_farandole
+from orchestration.lib.ingest.opendata_csv import read_opendata_csv
+from orchestration.lib.ingest.raw_schema import (
     CELL_COLUMNS,
     METHODOLOGY_COLUMNS,
     RAW_DDL,
@@ -46,7 +46,7 @@ from orchestration.lib.raw_schema import (
     REJECTION_MIGRATIONS,
     standing_outcome,
 )
-from orchestration.lib.records import ParsedDocument, SourceFormatError
+from orchestration.lib.ingest.records import ParsedDocument, SourceFormatError
 
 MAX_FILE_BYTES = 256 * 1024 * 1024  # a published export is a few MB; anything bigger is not one
 IGNORED_NAMES = re.compile(r"^(\.|readme|licen[cs]e|sha256)", re.IGNORECASE)

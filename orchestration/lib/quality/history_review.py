@@ -35,8 +35,8 @@ from typing import Any
 
 import duckdb
 
-from orchestration.lib import review_queues
 from orchestration.lib.duckdb_io import dict_rows
+from orchestration.lib.quality import review_queues
 from orchestration.lib.vocabularies import ASSESSED_OFFICIAL_LABELS, ASSESSED_VERDICTS
 
 # The verdicts that judge a measure-year, ours and as printed (the seed ref_verdict, is_assessed).

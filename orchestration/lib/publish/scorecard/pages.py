@@ -35,7 +35,7 @@ from .vocabulary import (
 )
 
 ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("orchestration.lib.scorecard", "templates"),
+    loader=jinja2.PackageLoader("orchestration.lib.publish.scorecard", "templates"),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,

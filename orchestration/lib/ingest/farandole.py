@@ -87,7 +87,7 @@ Choices worth knowing:
 import re
 from pathlib import Path
 
-from orchestration.lib.farandole_format import (  # noqa: F401 (the format's names; the public ones re-exported)
+from orchestration.lib.ingest.farandole_format import (  # noqa: F401 (the format's names; the public ones re-exported)
     BLANK,
     DASH,
     DOCUMENT_TYPES,
@@ -121,8 +121,8 @@ from orchestration.lib.farandole_format import (  # noqa: F401 (the format's nam
     Indicator,
     quoted,
 )
-from orchestration.lib.farandole_tables import TableParsing
-from orchestration.lib.records import (
+from orchestration.lib.ingest.farandole_tables import TableParsing
+from orchestration.lib.ingest.records import (
     MethodologyRecord,
     ParsedDocument,
     SourceFormatError,

@@ -9,7 +9,7 @@ DOCUMENT_TYPES = ("PAP", "RAP")
 # The real export of a programme has a few hundred lines (448 for P352), the largest a few thousand.
 MAX_LINES = 200_000
 
-# The format's wording, shared with its writer (orchestration.lib.farandole_writer).
+# The format's wording, shared with its writer (orchestration.lib.ingest.farandole_writer).
 OBJECTIVE_KEYWORD, INDICATOR_KEYWORD, MISSION_MARK = "OBJECTIF", "INDICATEUR", "mission"
 YEAR_VARIABLE, PROGRAMME_VARIABLE, PROGRAMME_LABEL_VARIABLE = "annee", "numProg", "libelleProg"
 UNIT_HEADING, PRECISIONS_HEADING = "Unité", "Précisions méthodologiques"
