@@ -59,16 +59,4 @@ final as (
 
 )
 
-select
-    indicator_code,
-    indicator_number,
-    objective_code,
-    programme_code,
-    owner_programme_code,
-    mission_code,
-    sector_type,
-    indicator_label,
-    perspective,
-    ref_programme,
-    described_by_document_id
-from final
+select * from final

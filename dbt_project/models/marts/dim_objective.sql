@@ -47,12 +47,4 @@ final as (
 
 )
 
-select
-    objective_code,
-    programme_code,
-    mission_code,
-    sector_type,
-    objective_number,
-    objective_label,
-    described_by_document_id
-from final
+select * from final

@@ -115,13 +115,4 @@ final as (
 
 )
 
-select
-    programme_code,
-    programme_label,
-    mission_code,
-    mission_label,
-    budget_type,
-    first_vintage_year,
-    last_vintage_year,
-    described_by_document_id
-from final
+select * from final
