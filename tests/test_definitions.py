@@ -19,7 +19,6 @@ ASSETS = {
     "intermediate/int_measure_directions_assigned": ("warehouse", ("dbt", "duckdb")),
     "intermediate/int_measure_keys": ("warehouse", ("dbt", "duckdb")),
     "intermediate/int_measures_described": ("warehouse", ("dbt", "duckdb")),
-    "intermediate/int_official_verdicts": ("warehouse", ("dbt", "duckdb")),
     "intermediate/int_realisations_latest": ("warehouse", ("dbt", "duckdb")),
     "intermediate/int_realisations_printed": ("warehouse", ("dbt", "duckdb")),
     "intermediate/int_attainment_judged": ("warehouse", ("dbt", "duckdb")),

@@ -36,10 +36,7 @@ preferred as (
         unit_key,
         document_id as described_by_document_id
     from cells
-    qualify row_number() over (
-            partition by measure_key
-            order by document_recency_rank asc, is_programme_row desc, source_line asc, column_position asc
-        ) = 1
+    {{ most_recent_print('measure_key', within_document=['is_programme_row desc']) }}
 
 ),
 

@@ -1,6 +1,6 @@
 with
 
-documents as (
+final as (
 
     select
         document_id,
@@ -20,44 +20,6 @@ documents as (
         load_status
     from {{ ref('stg_raw__source_documents') }}
 
-),
-
-final as (
-
-    select
-        document_id,
-        document_type,
-        vintage_year,
-        programme_code,
-        source_format,
-        source_file,
-        sha256,
-        ingested_at,
-        published_on_estimate,
-        is_synthetic,
-        cell_count,
-        methodology_count,
-        line_count,
-        encoding,
-        load_status
-    from documents
-
 )
 
-select
-    document_id,
-    document_type,
-    vintage_year,
-    programme_code,
-    source_format,
-    source_file,
-    sha256,
-    ingested_at,
-    published_on_estimate,
-    is_synthetic,
-    cell_count,
-    methodology_count,
-    line_count,
-    encoding,
-    load_status
-from final
+select * from final

@@ -15,7 +15,8 @@ cells as (
         ref_programme,
         document_id,
         document_recency_rank,
-        source_line
+        source_line,
+        column_position
     from {{ ref('int_indicator_cells_crosswalked') }}
 
 ),
@@ -35,9 +36,7 @@ latest as (
         ref_programme,
         document_id as described_by_document_id
     from cells
-    qualify row_number() over (
-            partition by indicator_code order by document_recency_rank asc, source_line asc
-        ) = 1
+    {{ most_recent_print('indicator_code') }}
 
 ),
 
@@ -59,16 +58,4 @@ final as (
 
 )
 
-select
-    indicator_code,
-    indicator_number,
-    objective_code,
-    programme_code,
-    owner_programme_code,
-    mission_code,
-    sector_type,
-    indicator_label,
-    perspective,
-    ref_programme,
-    described_by_document_id
-from final
+select * from final

@@ -78,32 +78,4 @@ final as (
 
 )
 
-select
-    measure_key,
-    base_measure_key,
-    version_number,
-    version_reason,
-    sub_indicator_id,
-    indicator_code,
-    objective_code,
-    programme_code,
-    mission_code,
-    mission_indicator_code,
-    indicator_number,
-    measure_position,
-    measure_label,
-    unit,
-    unit_raw,
-    unit_family,
-    direction,
-    direction_source,
-    direction_confidence,
-    direction_rule_id,
-    tolerance_abs,
-    tolerance_relative,
-    crosswalked_from_keys,
-    n_documents,
-    first_vintage_year,
-    last_vintage_year,
-    described_by_document_id
-from final
+select * from final

@@ -11,7 +11,8 @@ cells as (
         objective_label,
         document_id,
         document_recency_rank,
-        source_line
+        source_line,
+        column_position
     from {{ ref('int_indicator_cells_crosswalked') }}
 
 ),
@@ -27,9 +28,7 @@ latest as (
         objective_label,
         document_id as described_by_document_id
     from cells
-    qualify row_number() over (
-            partition by objective_code order by document_recency_rank asc, source_line asc
-        ) = 1
+    {{ most_recent_print('objective_code') }}
 
 ),
 
@@ -47,12 +46,4 @@ final as (
 
 )
 
-select
-    objective_code,
-    programme_code,
-    mission_code,
-    sector_type,
-    objective_number,
-    objective_label,
-    described_by_document_id
-from final
+select * from final

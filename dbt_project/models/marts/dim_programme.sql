@@ -11,7 +11,8 @@ cells as (
         document_id,
         vintage_year,
         document_recency_rank,
-        source_line
+        source_line,
+        column_position
     from {{ ref('int_indicator_cells_crosswalked') }}
 
 ),
@@ -27,7 +28,8 @@ programme_rows as (
         document_id,
         vintage_year,
         document_recency_rank,
-        source_line
+        source_line,
+        column_position
     from cells
     where programme_code is not null
 
@@ -41,10 +43,7 @@ latest as (
         programme_label,
         document_id as described_by_document_id
     from programme_rows
-    qualify row_number() over (
-            partition by programme_code
-            order by programme_label is null, document_recency_rank asc, source_line asc
-        ) = 1
+    {{ most_recent_print('programme_code', first=['programme_label is null']) }}
 
 ),
 
@@ -57,9 +56,7 @@ mission_codes as (
         mission_code
     from cells
     where mission_code is not null and mission_label is not null
-    qualify row_number() over (
-            partition by mission_label order by document_recency_rank asc, source_line asc
-        ) = 1
+    {{ most_recent_print('mission_label') }}
 
 ),
 
@@ -75,13 +72,11 @@ mission as (
     left join mission_codes
         on programme_rows.mission_label = mission_codes.mission_label
     where programme_rows.mission_label is not null
-    qualify row_number() over (
-            partition by programme_rows.programme_code
-            order by
-                programme_rows.document_recency_rank asc,
-                programme_rows.mission_code is null,
-                programme_rows.source_line asc
-        ) = 1
+    {{ most_recent_print(
+        'programme_rows.programme_code',
+        within_document=['programme_rows.mission_code is null'],
+        relation='programme_rows'
+    ) }}
 
 ),
 
@@ -115,13 +110,4 @@ final as (
 
 )
 
-select
-    programme_code,
-    programme_label,
-    mission_code,
-    mission_label,
-    budget_type,
-    first_vintage_year,
-    last_vintage_year,
-    described_by_document_id
-from final
+select * from final

@@ -1,39 +1,5 @@
 with
 
-indicator_values as (
-
-    select
-        document_id,
-        measure_key,
-        year,
-        value_kind,
-        source_measure_key,
-        is_crosswalked,
-        indicator_code,
-        sector_type,
-        column_header,
-        value_raw,
-        value_status,
-        value_numeric,
-        value_comparator,
-        value_low,
-        value_high,
-        value_unit,
-        value_note,
-        hold_rules,
-        value_defect,
-        recovery_rule,
-        recovered_from_document_id,
-        source_file,
-        source_line,
-        record_number,
-        column_position,
-        n_source_rows,
-        has_level_disagreement
-    from {{ ref('int_indicator_values_repaired') }}
-
-),
-
 final as (
 
     select
@@ -57,11 +23,11 @@ final as (
         value_high,
         value_unit,
         value_note,
-        hold_rules,
-        -- damage in the source, and where the value was recovered from
+        -- damage in the source, where the value was recovered from, the quality rules that hold it
         value_defect,
         recovery_rule,
         recovered_from_document_id,
+        hold_rules,
         -- lineage
         source_file,
         source_line,
@@ -69,36 +35,8 @@ final as (
         column_position,
         n_source_rows,
         has_level_disagreement
-    from indicator_values
+    from {{ ref('int_indicator_values_repaired') }}
 
 )
 
-select
-    document_id,
-    measure_key,
-    year,
-    value_kind,
-    source_measure_key,
-    is_crosswalked,
-    indicator_code,
-    sector_type,
-    column_header,
-    value_raw,
-    value_status,
-    value_numeric,
-    value_comparator,
-    value_low,
-    value_high,
-    value_unit,
-    value_note,
-    hold_rules,
-    value_defect,
-    recovery_rule,
-    recovered_from_document_id,
-    source_file,
-    source_line,
-    record_number,
-    column_position,
-    n_source_rows,
-    has_level_disagreement
-from final
+select * from final

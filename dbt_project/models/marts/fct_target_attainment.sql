@@ -1,5 +1,5 @@
--- For each measure and year (judged in int_attainment_judged; the official verdict is joined
--- here): the target of record, the realisation as printed by the RAP of that year, the
+-- For each measure and year (judged in int_attainment_judged; the official verdict is read and
+-- joined here): the target of record, the realisation as printed by the RAP of that year, the
 -- direction, and two verdicts in the official vocabulary, both computed there (the official
 -- verdict is only joined beside them, with agrees_with_official; it never feeds them):
 --   * verdict_strict: the realisation of N as printed in RAP N (int_realisations_printed; where
@@ -81,17 +81,72 @@ judged as (
 
 ),
 
-official as (
+cells as (
 
     select
         measure_key,
         year,
+        document_id,
+        document_type,
+        vintage_year,
+        published_on_estimate,
+        source_file,
+        source_line,
+        is_programme_row,
+        value_kind,
+        official_verdict_raw
+    from {{ ref('int_indicator_cells_crosswalked') }}
+
+),
+
+official_verdicts as (
+
+    select
         official_verdict_raw,
-        official_verdict,
-        official_verdict_document_id,
-        official_verdict_source_file,
-        official_verdict_source_line
-    from {{ ref('int_official_verdicts') }}
+        official_verdict
+    from {{ ref('ref_official_verdict') }}
+
+),
+
+printed_verdicts as (
+
+    -- the Direction du budget's own verdict on year N, where a RAP N prints one ('Degré de
+    -- réalisation', RAP 2017): one per measure and year, the programme row's when a mission row
+    -- repeats it
+    select
+        measure_key,
+        vintage_year as year,
+        document_id,
+        source_file,
+        source_line,
+        official_verdict_raw
+    from cells
+    where
+        document_type = 'RAP'
+        and official_verdict_raw is not null
+        and value_kind = 'realisation'
+        and year = vintage_year
+    qualify row_number() over (
+            partition by measure_key, vintage_year
+            order by is_programme_row desc, published_on_estimate desc, source_line asc
+        ) = 1
+
+),
+
+official as (
+
+    -- as published, and mapped to our vocabulary through ref_official_verdict
+    select
+        printed_verdicts.measure_key,
+        printed_verdicts.year,
+        printed_verdicts.official_verdict_raw,
+        official_verdicts.official_verdict,
+        printed_verdicts.document_id as official_verdict_document_id,
+        printed_verdicts.source_file as official_verdict_source_file,
+        printed_verdicts.source_line as official_verdict_source_line
+    from printed_verdicts
+    left join official_verdicts
+        on trim(printed_verdicts.official_verdict_raw) = official_verdicts.official_verdict_raw
 
 ),
 
@@ -154,51 +209,4 @@ final as (
 
 )
 
-select
-    measure_key,
-    year,
-    target_value,
-    target_raw,
-    target_status,
-    target_comparator,
-    target_low,
-    target_high,
-    target_note,
-    target_document_id,
-    target_basis,
-    is_fallback_target,
-    realisation_value,
-    realisation_raw,
-    realisation_status,
-    realisation_document_id,
-    realisation_basis,
-    previous_realisation_value,
-    previous_realisation_raw,
-    updated_forecast_value,
-    updated_forecast_raw,
-    year_target_value,
-    year_target_raw,
-    realisation_revised_value,
-    realisation_revised_raw,
-    realisation_revised_document_id,
-    is_realisation_revised,
-    direction,
-    direction_source,
-    direction_confidence,
-    tolerance_applied,
-    attainment_rule,
-    attainment_status,
-    attainment_ratio,
-    verdict_strict,
-    verdict_strict_reason,
-    verdict,
-    verdict_reason,
-    met_against,
-    official_verdict_raw,
-    official_verdict,
-    agrees_with_official,
-    strict_agrees_with_official,
-    official_verdict_document_id,
-    official_verdict_source_file,
-    official_verdict_source_line
-from final
+select * from final

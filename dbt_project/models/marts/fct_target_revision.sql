@@ -78,6 +78,8 @@ final as (
         latest_document_id,
         n_documents,
         distinct_values,
+        -- revision_type's first branch
+        distinct_informative_values > 1 as is_revised,
         case
             when distinct_informative_values > 1 then 'revised'
             when first_is_placeholder and has_informative_value then 'filled'
@@ -88,19 +90,4 @@ final as (
 
 )
 
-select
-    measure_key,
-    year,
-    value_kind,
-    first_value,
-    first_raw,
-    first_document_id,
-    latest_value,
-    latest_raw,
-    latest_document_id,
-    n_documents,
-    distinct_values,
-    revision_type = 'revised' as is_revised,
-    revision_type,
-    values_by_vintage
-from final
+select * from final

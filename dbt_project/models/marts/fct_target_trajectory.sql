@@ -159,25 +159,4 @@ final as (
 
 )
 
-select
-    measure_key,
-    target_year,
-    last_realisation_year,
-    last_realisation_value,
-    last_realisation_raw,
-    last_realisation_document_id,
-    target_value,
-    target_raw,
-    target_status,
-    target_comparator,
-    target_document_id,
-    target_basis,
-    is_fallback_target,
-    direction,
-    years_ahead,
-    implied_change,
-    implied_change_pct,
-    implied_annual_change,
-    trajectory_status,
-    is_below_achieved
-from final
+select * from final

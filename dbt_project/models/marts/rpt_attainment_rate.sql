@@ -122,27 +122,4 @@ final as (
 
 )
 
-select
-    grouping_level,
-    year,
-    mission_code,
-    mission_label,
-    programme_code,
-    programme_label,
-    programmes,
-    targets_assessed,
-    met,
-    improved,
-    not_improved,
-    no_data,
-    not_retained,
-    share_met,
-    fallback_assessed,
-    fallback_met,
-    fallback_share_met,
-    official_assessed,
-    official_met,
-    official_share_met,
-    both_assessed,
-    agreeing
-from final
+select * from final

@@ -4,7 +4,7 @@
 -- mission_code is null for the programmes whose mission no source codes (one row per year for them).
 with
 
-rates as (
+final as (
 
     select
         mission_code,
@@ -28,21 +28,4 @@ rates as (
 
 )
 
-select
-    mission_code,
-    year,
-    mission_label,
-    programmes,
-    targets_assessed,
-    met,
-    improved,
-    not_improved,
-    no_data,
-    not_retained,
-    share_met,
-    official_assessed,
-    official_met,
-    official_share_met,
-    both_assessed,
-    agreeing
-from rates
+select * from final

@@ -125,12 +125,4 @@ final as (
 
 )
 
-select
-    programme_code,
-    mission_code,
-    measures,
-    indicators,
-    revised_measures,
-    below_achieved_measures,
-    official_verdict_measures
-from final
+select * from final

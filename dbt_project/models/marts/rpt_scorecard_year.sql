@@ -3,7 +3,7 @@
 -- a projection: the roll-up and the definition of share_met live in rpt_attainment_rate.
 with
 
-rates as (
+final as (
 
     select
         year,
@@ -25,19 +25,4 @@ rates as (
 
 )
 
-select
-    year,
-    programmes,
-    targets_assessed,
-    met,
-    improved,
-    not_improved,
-    no_data,
-    not_retained,
-    share_met,
-    official_assessed,
-    official_met,
-    official_share_met,
-    both_assessed,
-    agreeing
-from rates
+select * from final
