@@ -65,9 +65,13 @@ latest_target as (
     where
         value_kind in ('target', 'target_of_record')
         and value_status in ('numeric', 'annotated')
+    -- a RAP prints the year's PAP target and its final 'Valeur cible' side by side: the final one
+    -- wins, then the first cell printed, so the pick never depends on the scan order
     qualify row_number() over (
             partition by measure_key
-            order by document_recency_rank asc, year desc, is_programme_row desc
+            order by
+                document_recency_rank asc, year desc, is_programme_row desc,
+                value_kind = 'target' desc, source_line asc, column_position asc
         ) = 1
 
 ),
