@@ -170,6 +170,13 @@ def test_a_new_vintage_with_defects_lands_cold(cold_new_vintage):
     assert f"| RAP-2018 | {NEW_FILE.as_posix()} | {cells} |" in summary
 
 
+def decisions_applied(screen: str) -> int:
+    """The final screen's count of the steward decisions applied."""
+    match = re.search(r"steward decisions: ([\d,]+) applied", screen)
+    assert match, screen[-2000:]
+    return int(match[1].replace(",", ""))
+
+
 def test_after_a_good_run_the_new_vintage_lands_and_an_exception_releases_its_cells(small_copy):
     data, raw = small_copy, small_copy.parent / "raw"
     injected = relabel_as_2018(raw)
@@ -193,6 +200,13 @@ def test_after_a_good_run_the_new_vintage_lands_and_an_exception_releases_its_ce
             f"from raw.indicator_cell where document_id = 'RAP-2018' and source_line = {injected['percent'][0]} "
             "limit 1"
         ).fetchone()[0]
+    # the measure's held cells are a pending row of the held cells' queue
+    with (data / "reports" / "held-cells.csv").open(encoding="utf-8") as f:
+        queued = [
+            r for r in csv.DictReader(f) if (r["measure_key"], r["rule"]) == (measure, "percent_within_0_100")
+        ]
+    assert [r["status"] for r in queued] == ["pending"]
+    applied_before = decisions_applied(result.stdout)
     # a reviewed exception releases the measure's cells on the next run, without reading the file again
     exceptions = data.parent / "steward-exceptions.csv"
     exceptions.write_text(
@@ -203,6 +217,15 @@ def test_after_a_good_run_the_new_vintage_lands_and_an_exception_releases_its_ce
     result = make_run(data, raw, {"QUALITY_EXTRA_EXCEPTIONS": str(exceptions)})
     check_run(result, "`make run` with an exception")
     assert injected["percent"][0] not in holds(data).get("percent_within_0_100", set())
+    # the queue row is decided, with who, when and why, and the final screen counts it
+    with (data / "reports" / "held-cells.csv").open(encoding="utf-8") as f:
+        queued = [
+            r for r in csv.DictReader(f) if (r["measure_key"], r["rule"]) == (measure, "percent_within_0_100")
+        ]
+    assert [(r["status"], r["reviewed_by"], r["reviewed_on"]) for r in queued] == [
+        ("decided", "a steward", "2026-12-02")
+    ]
+    assert decisions_applied(result.stdout) == applied_before + 1
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         assert (
             con.execute(
