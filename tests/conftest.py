@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -279,3 +280,29 @@ def small_copy(small_published, tmp_path) -> Path:
 def published_copy(published, tmp_path) -> Path:
     """A writable copy of the published DATA_DIR, the last good version (`_writable_copy`)."""
     return _writable_copy(published, tmp_path)
+
+
+# --- headless Chromium (Debian's package, which `make browser` installs) ---------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """The `chromium` that `make browser` installs: missing, the test fails (never skips) saying how."""
+    found = shutil.which("chromium")
+    if found is None:
+        pytest.fail(
+            "headless Chromium is required for the browser tests: apt-get install chromium (as root)",
+            pytrace=False,
+        )
+    return Path(found)
+
+
+def browse(chromium: Path, user_data: Path, *args: str) -> subprocess.CompletedProcess:
+    """Headless Chromium with the flags the screenshot tool uses (orchestration/tools/screenshots.py),
+    a profile of its own in `user_data`, on `args` (`--dump-dom URL`, `--screenshot=…`)."""
+    from orchestration.tools.screenshots import CHROMIUM_FLAGS
+
+    cmd = [str(chromium), *CHROMIUM_FLAGS, f"--user-data-dir={user_data}", *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc

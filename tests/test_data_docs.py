@@ -9,7 +9,6 @@ each opening its page with its expectations.
 
 import json
 import shutil
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,6 +16,8 @@ import pytest
 
 from orchestration.lib.quality.data_docs import BEGIN, END, make_readable_offline
 from orchestration.lib.quality.validation import build_data_docs
+
+from .conftest import browse
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SUITES_DIR = PROJECT_DIR / "expectations" / "gx" / "expectations"
@@ -30,32 +31,9 @@ STATUS = {"raw_indicator_cell": "Failed"}
 OFFLINE = ("--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9")
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    """The `chromium` that `make browser` installs: missing, the test fails (never skips) saying how."""
-    found = shutil.which("chromium")
-    if found is None:
-        pytest.fail("headless Chromium is required: apt-get install chromium (as root)", pytrace=False)
-    return Path(found)
-
-
 def _browse(chromium: Path, user_data: Path, *args: str) -> str:
-    cmd = [
-        str(chromium),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={user_data}",
-        *OFFLINE,
-        *args,
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc.stdout
+    """The page's DOM (or nothing, for a screenshot), with the network out of reach."""
+    return browse(chromium, user_data, *OFFLINE, *args).stdout
 
 
 class _Tables(HTMLParser):

@@ -32,6 +32,8 @@ from orchestration.lib.publish.scorecard import render_scorecard, tables
 from orchestration.lib.publish.scorecard.pages import ENV
 from orchestration.tools import screenshots
 
+from .conftest import browse
+
 FAST_LABEL = "Nombre de produits accompagnés par le FAST"
 HOSTILE = """<script>alert(1)</script> & "quotes" =cmd|' /C calc'!A0"""
 REAL_BLUE = (9, 105, 218)  # --real in the page CSS: the realisation line and dots
@@ -83,35 +85,8 @@ def rendered(built) -> dict:
     return {"out": out, "counts": counts, **built}
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    """The `chromium` that `make browser` installs: missing, the test fails (never skips) saying how."""
-    found = shutil.which("chromium")
-    if found is None:
-        pytest.fail(
-            "headless Chromium is required for the scorecard test: apt-get install chromium (as root)",
-            pytrace=False,
-        )
-    return Path(found)
-
-
 def _browse(chromium: Path, user_data: Path, *args: str) -> subprocess.CompletedProcess:
-    cmd = [
-        str(chromium),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={user_data}",
-        *args,
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
+    return browse(chromium, user_data, *args)
 
 
 def _page(rendered: dict, name: str) -> str:
