@@ -70,9 +70,10 @@ test: manifest browser
 	$(RUN) ruff check orchestration tests
 	$(RUN) pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
-# The tests that run no part of the stack (no job, dbt, GX or Dagster run: not marked `slow`).
+# The tests that run no part of the stack (no job, dbt, GX or Dagster run: not marked `slow`), the
+# property tests on a few examples each (tests/conftest.py: hypothesis profile `fast`).
 test-fast: manifest
-	$(RUN) pytest -m "not slow" -n $(TEST_WORKERS) --durations=10
+	$(RUN) pytest -m "not slow" -n $(TEST_WORKERS) --hypothesis-profile=fast --durations=10
 
 dev: manifest
 	$(RUN) python -m orchestration.dev -h 127.0.0.1 -p 3000

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 RAW_DIR = PROJECT_DIR / "raw"
@@ -23,6 +24,10 @@ CSV_FILE = RAW_DIR / "pap" / "2025" / "plf-2025-performance.csv"
 
 os.environ["DO_NOT_TRACK"] = "1"
 os.environ["DAGSTER_DISABLE_TELEMETRY"] = "1"
+
+# `make test-fast` (--hypothesis-profile=fast): each property tried on a few examples, a smoke test;
+# `make test` tries them on hypothesis's default number, or the number a test sets.
+settings.register_profile("fast", max_examples=10)
 
 
 # --- order and workers ------------------------------------------------------------------------------
