@@ -73,7 +73,7 @@ test: manifest browser
 # The tests that run no part of the stack (no job, dbt, GX or Dagster run: not marked `slow`), the
 # property tests on a few examples each (tests/conftest.py: hypothesis profile `fast`).
 test-fast: manifest
-	$(RUN) pytest -m "not slow" -n $(TEST_WORKERS) --hypothesis-profile=fast --durations=10
+	$(RUN) pytest -m "not slow" -n $(TEST_WORKERS) --dist loadgroup --hypothesis-profile=fast --durations=10
 
 dev: manifest
 	$(RUN) python -m orchestration.dev -h 127.0.0.1 -p 3000

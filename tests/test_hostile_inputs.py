@@ -438,6 +438,7 @@ def quarantined_loads(tmp_path_factory) -> dict[str, tuple]:
         con.close()
 
 
+@pytest.mark.xdist_group("quarantined_loads")  # one worker builds the loads
 @pytest.mark.parametrize(
     ("case_id", "relpath", "fragment", "line"),
     [pytest.param(case[0], case[1], *case[3:], id=case[0]) for case in QUARANTINED],
