@@ -2,8 +2,11 @@
 one `make run` of the session (`published`) that every test reading the shipped warehouse shares.
 
 Nothing a test runs writes into the repository: every run of the job gets its own DATA_DIR,
-DAGSTER_HOME and dbt target folders (DBT_JOB_TARGET_DIR) in a temporary folder, and the session
-fails if `data/`, the job's dbt target folders or GX's uncommitted folder changed under it."""
+DAGSTER_HOME and dbt target folders (DBT_JOB_TARGET_DIR) in a temporary folder (moved, for the
+time of a `make run`, to one path per pytest-xdist worker: `at_the_workers_path`), and the session
+fails if `data/`, the job's dbt target folders or GX's uncommitted folder changed under it.
+
+Tests that need a run of the stack are marked `slow` here (`make test-fast` leaves them out)."""
 
 import fcntl
 import json
@@ -196,7 +199,8 @@ def at_the_workers_path(data_dir: Path) -> Iterator[Path]:
     this worker uses, then moved back, with dbt's partial parse of the worker's last run put in
     `<data_dir>/../dbt_target` and kept after. dbt re-parses the whole project (10-20 s) when the
     profile's values change, and its `path` is the warehouse's (DUCKDB_PATH, resolved: a link would
-    not do): at one path, each worker's runs but its first parse only the files that changed."""
+    not do). At one path, every run of a worker but its first parses only the files that changed.
+    The warehouse's fingerprint does not see the move (outputs are recorded relative to it)."""
     if not _RUN_FOLDER:  # outside a session (the fixture below sets it): the run where it is
         data_dir.mkdir(parents=True, exist_ok=True)
         yield data_dir
