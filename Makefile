@@ -26,12 +26,13 @@ RUN := $(UV) run --locked --no-sync
 # DATA_DIR as the job sees it (environment, then .env, then data/), for the targets that name it.
 DATA_DIR_RESOLVED = $(shell $(RUN) python -c 'from orchestration.lib.settings import load_settings; print(load_settings().data_dir)')
 
-.PHONY: help setup manifest browser run test dev lint format clean corpus bench sql
+.PHONY: help setup manifest browser run test test-fast dev lint format clean corpus bench sql
 
 help:
 	@echo "make run    materialize every asset into DATA_DIR (default data/; sources: RAW_DIR, default raw/);"
 	@echo "            skipped when nothing changed since the last complete run (FORCE=1: rebuild anyway)"
-	@echo "make test   the tests (what CI runs)"
+	@echo "make test   the tests (CI runs make lint, then make test)"
+	@echo "make test-fast  the tests that run no part of the stack (pytest -m 'not slow'), under a minute"
 	@echo "make dev    the Dagster UI on http://127.0.0.1:3000"
 	@echo "make sql    a SQL shell on the published marts, read-only (SQL on stdin: runs it and exits)"
 	@echo "make lint   ruff + sqlfluff"
@@ -64,12 +65,16 @@ SQLFLUFF := cd dbt_project && scratch=$$(mktemp -d) && DUCKDB_PATH=$$scratch/lin
   DBT_TARGET_PATH=$$scratch/target $(RUN) sqlfluff lint models --processes 2
 
 # Two pytest-xdist workers: one builds the session's shared `make run` while the other takes the
-# tests that need no run of the job (tests/conftest.py orders them).
+# tests that need no run of the job (tests/conftest.py orders them). sqlfluff is `make lint`'s.
 TEST_WORKERS ?= 2
 test: manifest browser
 	$(RUN) ruff check orchestration tests
-	$(SQLFLUFF)
 	$(RUN) pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
+
+# The tests that run no part of the stack (no job, dbt, GX or Dagster run: not marked `slow`), the
+# property tests on a few examples each (tests/conftest.py: hypothesis profile `fast`).
+test-fast: manifest
+	$(RUN) pytest -m "not slow" -n $(TEST_WORKERS) --dist loadgroup --hypothesis-profile=fast --durations=10
 
 # A SQL shell on the published marts (MARTS_PATH, default DATA_DIR/marts.duckdb), read-only, from
 # Harlequin in the locked environment: its terminal IDE from a terminal; with SQL on stdin, its `hsql`

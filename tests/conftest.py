@@ -2,8 +2,11 @@
 one `make run` of the session (`published`) that every test reading the shipped warehouse shares.
 
 Nothing a test runs writes into the repository: every run of the job gets its own DATA_DIR,
-DAGSTER_HOME and dbt target folders (DBT_JOB_TARGET_DIR) in a temporary folder, and the session
-fails if `data/`, the job's dbt target folders or GX's uncommitted folder changed under it."""
+DAGSTER_HOME and dbt target folders (DBT_JOB_TARGET_DIR) in a temporary folder (moved, for the
+time of a `make run`, to one path per pytest-xdist worker: `at_the_workers_path`), and the session
+fails if `data/`, the job's dbt target folders or GX's uncommitted folder changed under it.
+
+Tests that need a run of the stack are marked `slow` here (`make test-fast` leaves them out)."""
 
 import fcntl
 import json
@@ -12,9 +15,11 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 RAW_DIR = PROJECT_DIR / "raw"
@@ -24,24 +29,43 @@ CSV_FILE = RAW_DIR / "pap" / "2025" / "plf-2025-performance.csv"
 os.environ["DO_NOT_TRACK"] = "1"
 os.environ["DAGSTER_DISABLE_TELEMETRY"] = "1"
 
+# `make test-fast` (--hypothesis-profile=fast): each property tried on a few examples, a smoke test;
+# `make test` tries them on hypothesis's default number, or the number a test sets.
+settings.register_profile("fast", max_examples=10)
+
 
 # --- order and workers ------------------------------------------------------------------------------
 
-# Module-scoped runs of their own: the tests sharing one stay on one pytest-xdist worker.
-_SHARED_RUNS = ("hostile_run", "small_published", "broken", "rendered", "decided")
+# Runs of their own that several tests read: those tests stay on one pytest-xdist worker. Not
+# `small_published`: the tests that copy it each run the job again, one worker each can take.
+_SHARED_RUNS = ("hostile_run", "broken", "rendered", "decided")
 # Fixtures that make a whole run of the job (or a copy of one) for a single test.
-_OWN_RUN = ("published_copy", "small_copy", "hostile_run", "small_published", "broken", "decided")
+_OWN_RUN = (
+    "published_copy",
+    "small_copy",
+    "hostile_run",
+    "small_published",
+    "cold_new_vintage",
+    "broken",
+    "decided",
+)
+# Fixtures that run the stack (the job, dbt, GX, a Dagster materialization) or read what such a
+# run built: a test asking for one is `slow` (`make test-fast` leaves it out).
+_STACK = ("published", "dbt_manifest", *_OWN_RUN)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
     """`make test` runs two pytest-xdist workers. The first test reads `published`, so one worker
     starts the session's `make run` at once while the other takes the tests that need no run of the
-    job; the tests reading `published` come last, those that run the job again first among them."""
+    job; the tests reading `published` come last, those that run the job again first among them.
+    A test that needs a run of the stack is marked `slow`, whether its module says so or not."""
     for item in items:
         for name in _SHARED_RUNS:
             if name in item.fixturenames:
                 item.add_marker(pytest.mark.xdist_group(name))
+        if any(name in item.fixturenames for name in _STACK):
+            item.add_marker(pytest.mark.slow)
 
     def reads_published(item: pytest.Item) -> bool:
         return "published" in item.fixturenames
@@ -82,6 +106,7 @@ def _nothing_written_into_the_repository(tmp_path_factory) -> Iterator[None]:
     """The in-process runs' dbt target folders go to a temporary folder; after the session, nothing
     under data/, the job's dbt target folders, dbt's logs or GX's uncommitted folder has changed."""
     os.environ["DBT_JOB_TARGET_DIR"] = str(tmp_path_factory.mktemp("dbt_job_target"))
+    _RUN_FOLDER[:] = [tmp_path_factory.mktemp("job_run", numbered=False)]
     before = _repository_outputs()
     yield
     after = _repository_outputs()
@@ -147,32 +172,78 @@ def relabelled_rap(data: bytes, delta: int) -> bytes:
 # --- the job, for real -----------------------------------------------------------------------------
 
 
-def job_env(data_dir: Path, raw_dir: Path, extra_env: dict[str, str] | None = None) -> dict[str, str]:
+def job_env(
+    data_dir: Path, raw_dir: Path, extra_env: dict[str, str] | None = None, dbt_target: Path | None = None
+) -> dict[str, str]:
     """The environment of a run of the job writing into `data_dir` only: its DAGSTER_HOME inside it,
-    dbt's target folders beside it (`<data_dir>/../dbt_target`), the paths derived from DATA_DIR."""
+    dbt's target folders beside it (`<data_dir>/../dbt_target`, or `dbt_target`), the paths derived
+    from DATA_DIR."""
     derived = ("DUCKDB_PATH", "MARTS_PATH", "REPORTS_DIR", "EXPORTS_DIR")
     return {
         **{k: v for k, v in os.environ.items() if k not in derived},
         "DATA_DIR": str(data_dir),
         "RAW_DIR": str(raw_dir),
         "DAGSTER_HOME": str(data_dir / "dagster_home"),
-        "DBT_JOB_TARGET_DIR": str(data_dir.parent / "dbt_target"),
+        "DBT_JOB_TARGET_DIR": str(dbt_target or data_dir.parent / "dbt_target"),
         **(extra_env or {}),
     }
 
 
-def make_run(data_dir: Path, raw_dir: Path = RAW_DIR, extra_env: dict[str, str] | None = None):
-    """`make run`, the README's main command, for real, writing into `data_dir`."""
+# This process's (pytest-xdist worker's) one folder where every run of the job it makes happens.
+_RUN_FOLDER: list[Path] = []
+_PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+@contextmanager
+def at_the_workers_path(data_dir: Path) -> Iterator[Path]:
+    """`data_dir` (created when missing), moved for the time of a run to the one path every run of
+    this worker uses, then moved back, with dbt's partial parse of the worker's last run put in
+    `<data_dir>/../dbt_target` and kept after. dbt re-parses the whole project (10-20 s) when the
+    profile's values change, and its `path` is the warehouse's (DUCKDB_PATH, resolved: a link would
+    not do). At one path, every run of a worker but its first parses only the files that changed.
+    The warehouse's fingerprint does not see the move (outputs are recorded relative to it)."""
+    if not _RUN_FOLDER:  # outside a session (the fixture below sets it): the run where it is
+        data_dir.mkdir(parents=True, exist_ok=True)
+        yield data_dir
+        return
+    folder = _RUN_FOLDER[0]
+    at, kept = folder / "data", folder / _PARTIAL_PARSE
+    built = data_dir.parent / "dbt_target" / "dagster-build" / _PARTIAL_PARSE
+    if kept.exists() and not built.exists():
+        built.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(kept, built)
+    if data_dir.exists():
+        data_dir.rename(at)
+    else:
+        at.mkdir()
+    try:
+        yield at
+    finally:
+        at.rename(data_dir)
+        if built.exists():
+            shutil.copyfile(built, kept)
+
+
+def make_run(
+    data_dir: Path,
+    raw_dir: Path = RAW_DIR,
+    extra_env: dict[str, str] | None = None,
+    dagster_home: str = "dagster_home",
+):
+    """`make run`, the README's main command, for real, writing into `data_dir` (its DAGSTER_HOME:
+    the folder `dagster_home` in it); run at the worker's one path (`at_the_workers_path`)."""
     import subprocess
 
-    return subprocess.run(
-        ["make", "--no-print-directory", "run"],
-        cwd=PROJECT_DIR,
-        env=job_env(data_dir, raw_dir, extra_env),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    with at_the_workers_path(data_dir) as at:
+        home = {"DAGSTER_HOME": str(at / dagster_home)}
+        return subprocess.run(
+            ["make", "--no-print-directory", "run"],
+            cwd=PROJECT_DIR,
+            env=job_env(at, raw_dir, home | (extra_env or {}), dbt_target=data_dir.parent / "dbt_target"),
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
 
 
 def _shared_dir(tmp_path_factory) -> Path:

@@ -33,7 +33,8 @@ from orchestration.lib.ingest.records import ParsedDocument
 from .conftest import SEED_FILE
 
 FIXTURES = Path(__file__).parent / "fixtures"
-EXAMPLES = 150  # per layout
+# per layout; fewer when the profile asks for fewer than its default (`make test-fast`)
+EXAMPLES = 150 if settings.default.max_examples >= 100 else settings.default.max_examples
 
 # -- random documents --------------------------------------------------------------------------
 

@@ -2,11 +2,16 @@
 publishing killed between building the new marts file and renaming it, a source file replaced by a
 cut download, a dbt model that fails. After each, the published marts still open and hold the last
 good version, a BI reader left open keeps reading them, and the next normal run succeeds with no
-row duplicated or lost. Each test works on a copy of the session's small run (`small_copy`: raw/pap/
-alone, the last good version). A warehouse locked by another process fails the run in
-bounded time, naming the holder: tests/test_up_to_date.py (the warehouse that .env names)."""
+row duplicated or lost. Then cost follows the change: a run with nothing changed skips everything
+downstream of ingestion; the cut file restored and one new document, the next run reads that one
+only and does the work; a missing output makes the run do it too. The scenarios run one after the
+other on one copy of the session's small run (`small_copy`: raw/pap/ alone, the last good version),
+each on what the one before left; the failing model on a copy of its own. A warehouse locked by
+another process fails the run in bounded time, naming the holder: tests/test_up_to_date.py (the
+warehouse that .env names)."""
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -24,13 +29,18 @@ import pytest
 from .conftest import (
     CSV_FILE,
     PROJECT_DIR,
+    SEED_FILE,
+    at_the_workers_path,
     job_env,
     make_run,
     published_run_id,
+    run_events,
     run_record,
     truncate_with_garbage,
 )
 from .contract_numbers import PAP_CELLS, PAP_FCT_INDICATOR_VALUE_ROWS, PAP_FCT_INDICATOR_VALUE_TOTAL
+
+pytestmark = pytest.mark.slow
 
 GRAIN = {
     "fct_indicator_value": "document_id, measure_key, year, value_kind",
@@ -90,7 +100,12 @@ def _first_model_built(dbt_log: Path, since: int, deadline: float) -> bool:
 def _kill_in_dbt(data_dir: Path) -> str:
     """Start the main job and SIGKILL its whole process group once dbt has built its first model:
     dbt is then replacing the warehouse's tables one after the other."""
-    env = job_env(data_dir, data_dir.parent / "raw", {"DAGSTER_HOME": str(data_dir / "dagster_home_kill")})
+    with at_the_workers_path(data_dir) as at:
+        return _kill_in_dbt_at(at, data_dir.parent / "raw", data_dir.parent / "dbt_target")
+
+
+def _kill_in_dbt_at(data_dir: Path, raw_dir: Path, dbt_target: Path) -> str:
+    env = job_env(data_dir, raw_dir, {"DAGSTER_HOME": str(data_dir / "dagster_home_kill")}, dbt_target)
     (data_dir / "dagster_home_kill").mkdir(exist_ok=True)
     dbt_log = Path(env["DBT_JOB_TARGET_DIR"]) / "dagster-build" / "dbt.log"
     since = dbt_log.stat().st_size if dbt_log.exists() else 0
@@ -168,7 +183,21 @@ READER = textwrap.dedent(
 )
 
 
-def test_kill_9_in_dbt_and_in_publishing_then_a_normal_run_while_a_reader_reads(data_dir, raw_dir, tmp_path):
+def test_one_copy_through_no_change_kills_a_cut_download_a_new_document_and_a_missing_output(
+    data_dir, raw_dir, tmp_path
+):
+    """The scenarios in turn on one copy: each would otherwise start from a copy of its own and
+    make the same 20-60 s runs again."""
+    recorded, first_publication = _a_run_with_nothing_changed_skips(data_dir, raw_dir)
+    _kill_9_in_dbt_and_in_publishing_then_a_normal_run_while_a_reader_reads(data_dir, raw_dir, tmp_path)
+    _a_cut_download_keeps_the_last_good_version_in_the_published_marts(data_dir, raw_dir)
+    _the_cut_file_restored_and_a_new_document_are_read_and_built(
+        data_dir, raw_dir, recorded, first_publication
+    )
+    _a_missing_output_makes_the_run_do_the_work(data_dir, raw_dir)
+
+
+def _kill_9_in_dbt_and_in_publishing_then_a_normal_run_while_a_reader_reads(data_dir, raw_dir, tmp_path):
     """A reader opens the published marts and keeps reading; the job is SIGKILLed in the dbt stage,
     publishing is SIGKILLed between building and renaming, then a normal run (while the reader still
     holds the file open) publishes again: never blocked, never an error, the same rows throughout."""
@@ -205,18 +234,19 @@ def test_kill_9_in_dbt_and_in_publishing_then_a_normal_run_while_a_reader_reads(
     assert "marts.duckdb" in result.stdout
 
 
-def test_a_cut_download_keeps_the_last_good_version_in_the_published_marts(data_dir, raw_dir):
+def _a_cut_download_keeps_the_last_good_version_in_the_published_marts(data_dir, raw_dir):
     """A good run, then the PLF 2025 file replaced by its first half and binary garbage: the next run
     quarantines the new bytes (file and line) with an ERROR check that does not block, lands every
     other file, keeps PAP-2025 in the warehouse, republishes the marts with all its values, and the
-    final screen and the quality summary say which version stands."""
+    final screen and the quality summary say which version stands. (Its Dagster history in a
+    DAGSTER_HOME of its own: the run is the one there.)"""
     csv = raw_dir / "pap" / "2025" / CSV_FILE.name
     standing_sha = hashlib.sha256(csv.read_bytes()).hexdigest()
     cut_line = truncate_with_garbage(csv)
     first_run = published_run_id(data_dir)
     started = time.time()
 
-    result = make_run(data_dir, raw_dir)
+    result = make_run(data_dir, raw_dir, dagster_home="dagster_home_cut")
 
     out = result.stdout
     assert "succeeded" in out.split("=" * 78)[1], out[-3000:]
@@ -228,7 +258,7 @@ def test_a_cut_download_keeps_the_last_good_version_in_the_published_marts(data_
         in out
     )
     assert f"the previous version stands: PAP-2025 (sha256 {standing_sha[:12]}" in out
-    with dg.DagsterInstance.from_config(str(data_dir / "dagster_home")) as instance:
+    with dg.DagsterInstance.from_config(str(data_dir / "dagster_home_cut")) as instance:
         [run] = instance.get_runs()
         [check] = [
             entry.dagster_event.event_specific_data
@@ -256,6 +286,113 @@ def test_a_cut_download_keeps_the_last_good_version_in_the_published_marts(data_
     targets = data_dir.parent / "dbt_target"
     assert "dagster-build" in {p.name for p in targets.iterdir()} <= {"dagster-build", "dagster-docs"}
     assert (targets / "dagster-build" / "run_results.json").stat().st_mtime > started
+
+
+def _a_run_with_nothing_changed_skips(data_dir: Path, raw_dir: Path) -> tuple[str, str]:
+    """A run with nothing changed since the last complete run skips everything downstream of
+    ingestion and says which fingerprint matched. Returns (that fingerprint, the publishing run)."""
+    first_publication = published_run_id(data_dir)
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        [(recorded,)] = con.execute(
+            "select fingerprint from raw.run_fingerprint where completed_at is not null"
+        ).fetchall()
+
+    result = make_run(data_dir, raw_dir)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert f"warehouse up to date (fingerprint {recorded[:12]}" in result.stdout
+    assert "= up to date: fingerprint" in result.stdout
+    record = run_record(data_dir)
+    assert record["up_to_date"] is True and record["fingerprint"] == recorded
+    assert {"warehouse_dbt_assets", "publish__marts_duckdb", "publish__scorecard"} <= set(
+        record["steps_skipped"]
+    )
+    assert any("_gx_" in step for step in record["steps_skipped"])
+    assert list(record["steps"]) == ["raw_sources"]
+    assert published_run_id(data_dir) == first_publication  # nothing republished
+    assert "Blocking asset check" not in result.stderr
+    return recorded, first_publication
+
+
+def _the_cut_file_restored_and_a_new_document_are_read_and_built(
+    data_dir: Path, raw_dir: Path, recorded: str, first_publication: str
+) -> None:
+    """The cut file back as it was (the version that stands) and one new document: the next run
+    reads the new file only (the final screen: `ingested` for it, `unchanged` for the documents an
+    earlier run loaded), loads it, and rebuilds and republishes everything downstream."""
+    shutil.copyfile(CSV_FILE, raw_dir / "pap" / "2025" / CSV_FILE.name)
+    new = raw_dir / "pap" / "2023" / "p352.txt"
+    new.parent.mkdir()
+    new.write_text(
+        SEED_FILE.read_text(encoding="utf-8").replace("annee#2024", "annee#2023"), encoding="utf-8"
+    )
+    result = make_run(data_dir, raw_dir)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert re.findall(r"^  (ingested|unchanged) +(\S+)", result.stdout, re.M) == [
+        ("ingested", "PAP-2023-P352"),
+        ("unchanged", "PAP-2024-P352"),
+        ("unchanged", "PAP-2025"),
+    ]
+    assert "up to date" not in result.stdout.split("=" * 78)[1]
+    record = run_record(data_dir)
+    assert record["up_to_date"] is False and record["steps_skipped"] == []
+    assert record["ingest"]["documents_loaded"] == 1
+    assert published_run_id(data_dir) != first_publication
+    with duckdb.connect(str(data_dir / "marts.duckdb"), read_only=True) as con:
+        assert con.execute(
+            "select count(*) from marts.dim_document where vintage_year = 2023"
+        ).fetchone() == (1,)
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        [(fingerprint, run_id)] = con.execute(
+            "select fingerprint, run_id from raw.run_fingerprint where completed_at is not null"
+        ).fetchall()
+    assert fingerprint != recorded and run_id == record["run_id"]
+    # Only documents changed: dbt builds what is downstream of the sources, not the seeds, and
+    # still runs the tests of the rebuilt models against the seeds (a new document may bring a unit
+    # no seed maps).
+    built = _materialized(data_dir, run_id)
+    assert ("marts", "fct_indicator_value") in built
+    assert not [key for key in built if key[0] == "reference"], built
+    build = json.loads((data_dir.parent / "dbt_target" / "dagster-build" / "run_results.json").read_text())
+    ran = {r["unique_id"]: r["status"] for r in build["results"]}
+    assert not [node for node in ran if node.startswith("seed.")]
+    assert ran["test.lolf_performance.assert_every_unit_is_mapped"] == "pass"
+    assert [n for n in ran if "value_kind__ref_ref_value_kind_" in n], sorted(ran)
+
+
+def _a_missing_output_makes_the_run_do_the_work(data_dir: Path, raw_dir: Path) -> None:
+    """A missing output makes the run do the work, although nothing it is built from changed:
+    raw_sources (materialized on its own, in process) says so and materializes the raw tables,
+    so every step downstream runs (the rebuild itself is the one of the new document)."""
+    shutil.rmtree(data_dir / "reports" / "scorecard")
+    why = _why_raw_sources_runs(data_dir, raw_dir)
+    assert any(r.startswith("missing: scorecard") for r in why), why
+
+
+def _materialized(data_dir: Path, run_id: str) -> set[tuple[str, ...]]:
+    """The asset keys that the run `run_id` of `make run` on `data_dir` materialized."""
+    events = run_events(data_dir / "dagster_home", run_id, dg.DagsterEventType.ASSET_MATERIALIZATION)
+    return {tuple(e.asset_key.path) for e in events}
+
+
+def _why_raw_sources_runs(data_dir: Path, raw_dir: Path) -> list[str]:
+    """raw_sources alone, in process, on `data_dir`: its reasons to rebuild (empty: up to date)."""
+    from orchestration.defs.ingest.assets import raw_sources
+    from orchestration.defs.resources import SettingsResource, WarehouseResource
+
+    result = dg.materialize(
+        [raw_sources],
+        resources={
+            "warehouse": WarehouseResource(database=str(data_dir / "warehouse.duckdb"), lock_timeout_s=5),
+            "settings": SettingsResource(raw_dir=str(raw_dir), data_dir=str(data_dir)),
+        },
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    [materialization] = [
+        m
+        for m in result.asset_materializations_for_node("raw_sources")
+        if m.asset_key == dg.AssetKey(["raw", "source_document"])
+    ] or [None]
+    return list(materialization.metadata["why_run"].value) if materialization else []
 
 
 def _repo_copy(dest: Path) -> Path:

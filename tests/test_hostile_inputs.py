@@ -4,7 +4,8 @@ Every case is built by the test from copies of the real sources (`raw/` is never
 next to the two shipped documents, and ends with the shipped documents' contract still exact
 (`_assert_contract`: PAP-2024-P352 54 cells, 1 not_determined; PAP-2025 12,846 cells, 2,141 records,
 1,979 sub-indicator ids; same rows as a load of `raw/` alone). Per-file cases run the loader alone
-(`ingest` into an in-memory DuckDB, well under a second each); one full `make run` takes every
+(`ingest` into an in-memory DuckDB; the quarantined ones of the first table side by side, a path
+once per load); one full `make run` takes every
 "accepted but hostile" file at once, plus two quarantined ones, and checks the marts, the HTML
 reports and the Parquet exports. Outcomes: **accepted** (loaded, values as published), **quarantined**
 (a row of `raw.rejected_document` whose error names the file and, when known, the line), **refused**
@@ -55,8 +56,8 @@ mismatch by moving the folder, cut before "Précisions méthodologiques") are no
 | 44 | `crlf_bom_mix_txt`: BOM + CRLF, LF and lone CR mixed | accepted: same cells, same lines as the shipped export |
 | 45 | `cp1252_txt`: the export in Windows-1252 | accepted, encoding cp1252, same cells |
 | 46 | `csv_five_year_columns` (PLF 2026 headers, `2028 Cible` dropped) | accepted: 10,705 cells (5 per record) |
-| 47 | `garbage_50_mb` (subprocess): `.txt` of short lines, `.csv` of text, random bytes | quarantined each; peak RSS < 800 MB (measured ~350 MB, 1-5 s; a CSV in no known layout is refused on its header line, before its body is parsed) (**fixed**: 50 MB of short lines as `.txt` took 2.9 GB and 27 s) |
-| 48 | `csv_200k_rows` (subprocess): 200,000 records (85 MB) rebuilt from the real ones, fresh ids, year headers of 2030, `pap/2030/` | accepted, exactly 1,200,000 cells; measured ~26-29 s, peak RSS printed (the benchmark measures speed; no timed assert) |
+| 47 | `garbage` (4 MB each here, 50 MB in `make bench`, in a process of its own): `.txt` of short lines, `.csv` of text, random bytes | quarantined each; `make bench`: peak RSS < 800 MB on 50 MB (measured ~350 MB, 1-5 s; a CSV in no known layout is refused on its header line, before its body is parsed) (**fixed**: 50 MB of short lines as `.txt` took 2.9 GB and 27 s) |
+| 48 | `big_csv`: 10,000 records here, 200,000 (85 MB) in `make bench`, rebuilt from the real ones, fresh ids, year headers of 2030, `pap/2030/` | accepted, exactly 60,000 cells (1,200,000 in `make bench`: measured ~26-29 s, peak RSS printed; no timed assert) |
 | 49 | `label_1_mb` text: a 1,000,000-character measure label in a text export | accepted, verbatim |
 | 50 | `label_1_mb` CSV: the same in the CSV | quarantined, line 2: "field larger than field limit (131072)" (Python's csv limit) |
 | 51 | `label_of_100k_quotes`: a label of 100,000 `"` (200,002 in the file) | accepted, verbatim |
@@ -79,8 +80,6 @@ import random
 import re
 import shutil
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import duckdb
@@ -90,7 +89,7 @@ from orchestration.lib.ingest.loader import ingest
 from orchestration.lib.ingest.opendata_csv import read_opendata_csv
 from orchestration.tools.corpus import shift_year_header
 
-from .conftest import CSV_FILE, PROJECT_DIR, RAW_DIR, SEED_FILE, make_run, shared_run
+from .conftest import CSV_FILE, RAW_DIR, SEED_FILE, make_run, shared_run
 
 SEED_REL = "pap/2024/000_9fa5ff6774201ab1.txt"
 CSV_REL = "pap/2025/plf-2025-performance.csv"
@@ -410,20 +409,46 @@ def _expected_line(data: bytes, line):
     return line
 
 
+@pytest.fixture(scope="module")
+def quarantined_loads(tmp_path_factory) -> dict[str, tuple]:
+    """The QUARANTINED files loaded next to the shipped PAP sources, as few loads as their paths
+    allow (a path once per load; 6 loads, not 31, each reading the shipped documents again):
+    {case id: (report, connection, the file's bytes, the shipped documents' rows)}."""
+    batches: list[dict[str, tuple]] = []
+    for case in QUARANTINED:
+        batch = next((b for b in batches if case[1] not in b), None)
+        if batch is None:
+            batches.append(batch := {})
+        batch[case[1]] = case
+    loads = {}
+    for batch in batches:
+        raw = tmp_path_factory.mktemp("quarantined") / "raw"
+        shutil.copytree(RAW_DIR / "pap", raw / "pap")
+        files = {}
+        for case_id, relpath, build, *_ in batch.values():
+            data = build()
+            files[case_id] = data.encode("utf-8") if isinstance(data, str) else data
+            (raw / relpath).parent.mkdir(parents=True, exist_ok=True)
+            (raw / relpath).write_bytes(files[case_id])
+        report, con = load(raw)
+        cells = rows(con, _CELL_FINGERPRINT)  # read once per load: 12,900 rows
+        loads |= {case_id: (report, con, data, cells) for case_id, data in files.items()}
+    yield loads
+    for _report, con, *_ in loads.values():
+        con.close()
+
+
+@pytest.mark.xdist_group("quarantined_loads")  # one worker builds the loads
 @pytest.mark.parametrize(
-    ("relpath", "build", "fragment", "line"),
-    [pytest.param(*case[1:], id=case[0]) for case in QUARANTINED],
+    ("case_id", "relpath", "fragment", "line"),
+    [pytest.param(case[0], case[1], *case[3:], id=case[0]) for case in QUARANTINED],
 )
-def test_quarantined(raw_copy, shipped_cells, relpath, build, fragment, line):
+def test_quarantined(quarantined_loads, shipped_cells, case_id, relpath, fragment, line):
     """Each file is quarantined with the documented error (file and line); the shipped ones land intact."""
-    data = build()
-    data = data.encode("utf-8") if isinstance(data, str) else data
-    path = raw_copy / relpath
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    report, con = load(raw_copy)
+    report, con, data, cells = quarantined_loads[case_id]
     _assert_quarantined(report, con, relpath, fragment, _expected_line(data, line))
-    _assert_contract(con, shipped_cells)
+    _assert_contract(con)
+    assert cells == shipped_cells
 
 
 def test_file_over_256_mb_is_quarantined_unread(raw_copy, shipped_cells):
@@ -790,91 +815,48 @@ def test_text_cut_at_a_measure_boundary_is_undetectable(raw_copy, shipped_cells)
     assert _cells(con, "PAP-2026-P352") == _cells(con, "PAP-2024-P352")[:24]
 
 
-# --- big files, in a subprocess that measures its own peak RSS ------------------------------------------
+# --- big files ----------------------------------------------------------------------------------------
 
-_LOADER = textwrap.dedent(
-    """
-    import json, resource, sys, time
-    from pathlib import Path
-    import duckdb
-    from orchestration.lib.ingest.loader import ingest
-    started = time.perf_counter()
-    with duckdb.connect(sys.argv[2]) as con:
-        report = ingest(con, Path(sys.argv[1]))
-        cells = con.execute("select document_id, count(*) from raw.indicator_cell group by 1").fetchall()
-    print(json.dumps({
-        "loaded": sorted(report.loaded),
-        "rejected": {r.source_file: r.error for r in report.rejected},
-        "cells": dict(cells),
-        "seconds": round(time.perf_counter() - started, 1),
-        "parse_s": round(report.parse_s, 1),
-        "write_s": round(report.write_s, 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-    }))
-    """
-)
+# Sizes that keep what the 50 MB files and the 200,000-row CSV check (the garbage's short lines
+# are more than a text export may hold; a CSV far larger than the shipped one) at a tenth or less of the
+# bytes. Their full size, the loader's time and peak RSS (the bar: < 800 MB on the 50 MB garbage),
+# are `make bench`'s (orchestration/tools/bench.py, `loader_stress`).
+GARBAGE_BYTES = 4 * 1024 * 1024
+BIG_CSV_RECORDS = 10_000
 
 
-def _load_in_subprocess(raw: Path, db: Path) -> dict:
-    result = subprocess.run(
-        [sys.executable, "-c", _LOADER, str(raw), str(db)],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def test_garbage_is_quarantined(raw_copy):
+    """Three garbage files: short text lines as `.txt`, text as `.csv`, seeded random bytes as
+    `.txt`. Each quarantined with a clear error."""
+    from orchestration.tools.bench import write_garbage
 
-
-FIFTY_MB = 50 * 1024 * 1024
-
-
-def test_50_mb_of_garbage_is_quarantined_in_bounded_memory(raw_copy, tmp_path):
-    """Three 50 MB garbage files: short text lines as `.txt`, text as `.csv`, seeded random bytes as
-    `.txt`. Each quarantined with a clear error; the loader's peak RSS stays < 800 MB."""
-    rng = random.Random(50)
-    words = ["lorem", "ipsum", "OBJECTIF", "1.1 –", "2024", "été", "=cmd|", "<script>"]
-    block = "\n".join(" ".join(rng.choice(words) for _ in range(2)) for _ in range(10_000)).encode() + b"\n"
-    text = (block * (FIFTY_MB // len(block) + 1))[:FIFTY_MB]
-    folder = raw_copy / "pap" / "2026"
-    folder.mkdir()
-    (folder / "garbage.txt").write_bytes(text)
-    (folder / "garbage.csv").write_bytes(text)
-    (folder / "random.txt").write_bytes(random.Random(51).randbytes(FIFTY_MB))
-    out = _load_in_subprocess(raw_copy, tmp_path / "w.duckdb")
-    print(f"\n50 MB garbage x3: {out['seconds']} s, peak RSS {out['peak_rss_mb']} MB")
-    assert out["loaded"] == SHIPPED
-    rejected = out["rejected"]
+    write_garbage(raw_copy / "pap" / "2026", GARBAGE_BYTES)
+    report, con = load(raw_copy)
+    assert sorted(report.loaded) == SHIPPED
+    rejected = {r.source_file: r.error for r in report.rejected}
     assert set(rejected) == {"pap/2026/garbage.txt", "pap/2026/garbage.csv", "pap/2026/random.txt"}
     assert "not a Farandole export of one programme" in rejected["pap/2026/garbage.txt"]
     assert "missing required column(s)" in rejected["pap/2026/garbage.csv"]
     assert "NUL bytes: binary or UTF-16" in rejected["pap/2026/random.txt"]
-    assert out["cells"] == {"PAP-2024-P352": 54, "PAP-2025": 12846}
-    assert out["peak_rss_mb"] < 800
+    assert dict(rows(con, "select document_id, count(*) from raw.indicator_cell group by 1")) == {
+        "PAP-2024-P352": 54,
+        "PAP-2025": 12846,
+    }
 
 
-def test_200k_row_csv_is_accepted(raw_copy, tmp_path):
-    """200,000 records rebuilt from the real ones (fresh sub-indicator ids) in `pap/2030/`: accepted,
-    exactly 1,200,000 cells. Load time and peak RSS printed (the loader holds every cell in memory)."""
-    header, *records = csv_rows(2030)
-    sub = header.index("Code Sous Indicateur")
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    for n in range(200_000):
-        record = list(records[n % len(records)])
-        record[sub] = f"{1_000_000 + n}.0"
-        writer.writerow(record)
-    _add(raw_copy, "pap/2030/plf-2030-performance.csv", out.getvalue().encode("utf-8"))
-    del out
-    result = _load_in_subprocess(raw_copy, tmp_path / "w.duckdb")
-    print(
-        f"\n200k-row CSV: load {result['seconds']} s (parse {result['parse_s']} s, write {result['write_s']} s),"
-        f" peak RSS {result['peak_rss_mb']} MB"
-    )
-    assert result["rejected"] == {}
-    assert result["cells"] == {"PAP-2024-P352": 54, "PAP-2025": 12846, "PAP-2030": 1_200_000}
+def test_big_csv_is_accepted(raw_copy):
+    """10,000 records rebuilt from the real ones (fresh sub-indicator ids) in `pap/2030/`: accepted,
+    exactly 60,000 cells."""
+    from orchestration.tools.bench import write_big_csv
+
+    write_big_csv(raw_copy / "pap" / "2030" / "plf-2030-performance.csv", BIG_CSV_RECORDS)
+    report, con = load(raw_copy)
+    assert report.rejected == []
+    assert dict(rows(con, "select document_id, count(*) from raw.indicator_cell group by 1")) == {
+        "PAP-2024-P352": 54,
+        "PAP-2025": 12846,
+        "PAP-2030": 6 * BIG_CSV_RECORDS,
+    }
 
 
 # --- the whole job ------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ def test_the_instance_queue_runs_one_run_at_a_time(tmp_path):
         assert config.pool_config.default_pool_limit == 1
 
 
+@pytest.mark.slow  # the job's command line, for real (refused before it runs a step)
 def test_a_second_make_run_on_the_same_warehouse_is_refused_at_once(tmp_path):
     data_dir = tmp_path / "data"
     env = {**os.environ, "DATA_DIR": str(data_dir), "DAGSTER_HOME": str(tmp_path / "home")}

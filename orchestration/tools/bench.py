@@ -8,10 +8,13 @@ a folder of its own under data/bench/ (copies: `raw/` is never touched):
 Each run is a separate process; its wall time and peak RSS (largest process of its tree) are
 measured from outside, its stage times come from the run record the CLI writes. Also measured: the
 import floor (dagster, dagster_dbt, dbt, great_expectations in one fresh process), the text parser
-alone on one core, and the README's BI queries on the published marts (median of 10).
+alone on one core, the README's BI queries on the published marts (median of 10), and the loader
+alone on hostile sizes (`loader_stress`: three 50 MB garbage files, a 200,000-record CSV; the
+tests check the same outcomes at a tenth of the size, tests/test_hostile_inputs.py).
 Prints figures and the bars, each met or not met; asserts nothing. The bars, as ratios to the
 import floor: a no-change run ≤ 1.0 ×, a run after one new document ≤ 2.0 ×, a cold run on the shipped
-sources ≤ 3.0 ×; and the 20-vintage cold run ≤ 180 s, peak RSS ≤ 2 GiB.
+sources ≤ 3.0 ×; and the 20-vintage cold run ≤ 180 s, peak RSS ≤ 2 GiB; the loader's peak RSS on
+the 50 MB garbage < 800 MB.
 Results: DATA_DIR/bench/results.json (history kept in results.jsonl).
 """
 
@@ -165,6 +168,89 @@ def new_document(raw_dir: Path) -> Path:
     return target
 
 
+def write_garbage(folder: Path, size: int) -> None:
+    """Three garbage files of `size` bytes in `folder`: short text lines as `.txt` (far more lines
+    than a text export may hold), the same text as `.csv`, seeded random bytes as `.txt`."""
+    import random
+
+    rng = random.Random(50)
+    words = ["lorem", "ipsum", "OBJECTIF", "1.1 –", "2024", "été", "=cmd|", "<script>"]
+    block = "\n".join(" ".join(rng.choice(words) for _ in range(2)) for _ in range(10_000)).encode() + b"\n"
+    text = (block * (size // len(block) + 1))[:size]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "garbage.txt").write_bytes(text)
+    (folder / "garbage.csv").write_bytes(text)
+    (folder / "random.txt").write_bytes(random.Random(51).randbytes(size))
+
+
+def write_big_csv(path: Path, records: int) -> None:
+    """A PLF CSV of `records` records rebuilt from the shipped PLF 2025 ones (fresh sub-indicator
+    ids), its year headers shifted to the vintage of its folder (`path`'s parent)."""
+    import csv
+    import io
+
+    from orchestration.tools.corpus import shift_year_header
+
+    shipped = PROJECT_DIR / "raw" / "pap" / "2025" / "plf-2025-performance.csv"
+    header, *rows = csv.reader(
+        io.StringIO(shipped.read_bytes().decode("utf-8-sig"), newline=""), delimiter=";"
+    )
+    header = [shift_year_header(name, int(path.parent.name) - 2025) for name in header]
+    sub = header.index("Code Sous Indicateur")
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    for n in range(records):
+        record = list(rows[n % len(rows)])
+        record[sub] = f"{1_000_000 + n}.0"
+        writer.writerow(record)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(out.getvalue().encode("utf-8"))
+
+
+_LOADER = (
+    "import json, resource, sys, time\n"
+    "from pathlib import Path\n"
+    "import duckdb\n"
+    "from orchestration.lib.ingest.loader import ingest\n"
+    "started = time.perf_counter()\n"
+    "with duckdb.connect(sys.argv[2]) as con:\n"
+    "    report = ingest(con, Path(sys.argv[1]))\n"
+    "    cells = con.execute('select count(*) from raw.indicator_cell').fetchone()[0]\n"
+    "print(json.dumps({'seconds': round(time.perf_counter() - started, 2), 'cells': cells,\n"
+    "    'rejected': len(report.rejected),\n"
+    "    'peak_rss_mib': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))\n"
+)
+
+
+def loader_stress() -> dict:
+    """The loader alone (one fresh process each) on the shipped PAP sources plus three 50 MB garbage
+    files (all three quarantined), then plus a 200,000-record CSV (accepted: 1,200,000 cells)."""
+    out = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, add, expected_cells, expected_rejected in (
+            ("garbage_50_mb", lambda raw: write_garbage(raw / "pap" / "2026", 50 * 1024 * 1024), 12_900, 3),
+            ("csv_200k_rows", lambda raw: write_big_csv(raw / "pap" / "2030" / "plf-2030-performance.csv", 200_000),
+             12_900 + 1_200_000, 0),
+        ):  # fmt: skip
+            raw = Path(scratch) / name / "raw"
+            shutil.copytree(PROJECT_DIR / "raw" / "pap", raw / "pap")
+            add(raw)
+            print(f"[loader] {name} …", flush=True)
+            done = subprocess.run(
+                [sys.executable, "-c", _LOADER, str(raw), str(Path(scratch) / name / "w.duckdb")],
+                cwd=PROJECT_DIR, capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            result["as_expected"] = (result["cells"], result["rejected"]) == (
+                expected_cells,
+                expected_rejected,
+            )
+            out[name] = result
+            shutil.rmtree(Path(scratch) / name)
+    return out
+
+
 def bench_corpus(name: str, source_raw: Path) -> dict:
     home = BENCH_DIR / name
     shutil.rmtree(home, ignore_errors=True)
@@ -235,6 +321,16 @@ def print_table(results: dict) -> None:
             f"  {'met    ' if value <= limit else 'NOT MET'}  {label}: {value:.2f}{unit} vs {limit:.1f}{unit}"
             + against_source
         )
+    for name, r in results.get("loader", {}).items():
+        print(
+            f"  loader, {name}: {r['seconds']} s, peak RSS {r['peak_rss_mib']} MiB, {r['cells']:,} cells, "
+            f"{r['rejected']} quarantined ({'as expected' if r['as_expected'] else 'NOT AS EXPECTED'})"
+        )
+    if "garbage_50_mb" in results.get("loader", {}):
+        rss = results["loader"]["garbage_50_mb"]["peak_rss_mib"]
+        print(
+            f"  {'met    ' if rss < 800 else 'NOT MET'}  loader peak RSS on 3 × 50 MB of garbage < 800 MB: {rss}"
+        )
     if "corpus20" in results:
         parser = results["corpus20"]["parser"]["mb_per_s"]
         print(f"  {'met    ' if parser >= 5 else 'NOT MET'}  text parser ≥ 5 MB/s: {parser}")
@@ -295,6 +391,7 @@ def main() -> int:
         "import_floor_s": round(import_floor(), 2),
         "import_floor_from_source_s": round(import_floor(from_source=True), 2),
     }
+    results["loader"] = loader_stress()
     results["shipped"] = bench_corpus("shipped", PROJECT_DIR / "raw")
     if not args.shipped_only:
         results["corpus20"] = bench_corpus("corpus20", corpus)
