@@ -56,7 +56,9 @@ def _project_copy(target: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="module")
+# Session-scoped (its tests share one xdist group): a module fixture is torn down whenever the
+# collection order interleaves another module's test, and this one costs a whole run.
+@pytest.fixture(scope="session")
 def decided(tmp_path_factory, published):
     """(queues before, queues after, final screen before, final screen after, the decisions): one
     decision per queue, recorded in a copy of the project, then one run of the job."""
