@@ -370,16 +370,18 @@ def _first_row(row: dict[str, Any] | None) -> str:
     return f"{where} {what}"[:FIRST_CHARS]
 
 
-def _full_list(rule: dict[str, Any], reports_dir: Path | None) -> str:
-    """Where every offending row of a failed rule is: the rule's rows, written to
-    quality/<suite>--<rule>.csv (all of them for a `list_all` rule, else the first ones, with the
-    Data Docs for the rest), and the review queue that holds them."""
-    name = f"quality/{rule['suite']}--{rule['rule']}.csv"
-    if reports_dir is not None:
-        _write_csv(reports_dir / name, rule["rows"])
+def rule_rows_file(rule: dict[str, Any]) -> str:
+    """The file, under REPORTS_DIR, of a failed rule's offending rows (`write_reports` writes it)."""
+    return f"quality/{rule['suite']}--{rule['rule']}.csv"
+
+
+def _full_list(rule: dict[str, Any]) -> str:
+    """Where every offending row of a failed rule is: its rows file (all of them for a `list_all`
+    rule, else the first ones, with the Data Docs for the rest), and the review queue that holds
+    them."""
     cut = len(rule["rows"]) < rule["unexpected"]
     return (
-        name
+        rule_rows_file(rule)
         + (f" (first {len(rule['rows'])}; all in the Data Docs)" if cut else "")
         + (f", queue {HELD_CELLS_FILE}" if rule.get("action") == "quarantine" else "")
     )
@@ -396,9 +398,9 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
         writer.writerows(rows)
 
 
-def summary_markdown(data: dict[str, Any], reports_dir: Path | None = None) -> str:
-    """quality-summary.md from the content of quality-summary.json: one page. With `reports_dir`,
-    the full lists it links to are written there."""
+def summary_markdown(data: dict[str, Any]) -> str:
+    """quality-summary.md from the content of quality-summary.json: one page, linking the full
+    lists `write_reports` writes beside it."""
     failed = sorted(
         (r for r in data["rules"] if r["status"] == "failed"),
         key=lambda r: (
@@ -439,7 +441,7 @@ def summary_markdown(data: dict[str, Any], reports_dir: Path | None = None) -> s
                 r.get("action", ""),
                 f"{r['unexpected']} of {r['evaluated']}",
                 _first_row(r["rows"][0] if r["rows"] else None),
-                _full_list(r, reports_dir),
+                _full_list(r),
             ]
             for r in failed
         ],
@@ -497,12 +499,15 @@ def write_reports(
     # the full lists the one-page summary links to, then the state of every review queue
     _write_csv(reports_dir / "documents.csv", data["documents"])
     _write_csv(reports_dir / "exceptions-applied.csv", data["exceptions_applied"])
+    for rule in data["rules"]:
+        if rule["status"] == "failed":
+            _write_csv(reports_dir / rule_rows_file(rule), rule["rows"])
     write_stale_exceptions(data, reports_dir)
     data["review_queues"] = review_queues.queues_state(reports_dir)
     (reports_dir / "quality-summary.json").write_text(
         json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8"
     )
-    (reports_dir / "quality-summary.md").write_text(summary_markdown(data, reports_dir), encoding="utf-8")
+    (reports_dir / "quality-summary.md").write_text(summary_markdown(data), encoding="utf-8")
     return data
 
 
