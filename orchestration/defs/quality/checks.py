@@ -241,7 +241,7 @@ def quality_report(
             )
     with warehouse.connect(read_only=True) as con:
         history = history_review.history_review(con)
-        review_files = history_review.write_review_files(con, reports_dir)
+        review_files = history_review.write_review_files(con, reports_dir, history)
     data = quality.write_reports(
         stored,
         exceptions=exceptions,

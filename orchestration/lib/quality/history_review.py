@@ -440,10 +440,13 @@ def _disagreement_queue(
     return rows
 
 
-def write_review_files(con: duckdb.DuckDBPyConnection, reports_dir: Path) -> dict[str, Path]:
+def write_review_files(
+    con: duckdb.DuckDBPyConnection, reports_dir: Path, history: dict[str, Any]
+) -> dict[str, Path]:
     """The stewards' review queues (non-exact matches, directions to decide, measure splits, verdict
-    disagreements; `review_queues`) and the list of damaged cells."""
-    if not _has_history_models(con):
+    disagreements; `review_queues`) and the list of damaged cells. `history`: what `history_review`
+    read from the same warehouse (its disagreements are the queue's rows)."""
+    if not history:
         return {}
     reports_dir.mkdir(parents=True, exist_ok=True)
     rq = review_queues
@@ -462,7 +465,7 @@ def write_review_files(con: duckdb.DuckDBPyConnection, reports_dir: Path) -> dic
         rq.DISAGREEMENTS.file: rq.write_queue(
             rq.DISAGREEMENTS,
             reports_dir,
-            _disagreement_queue(dict_rows(con, _DISAGREEMENTS_SQL), dict_rows(con, _DISAGREEMENT_REVIEW_SQL)),
+            _disagreement_queue(history["disagreements"], dict_rows(con, _DISAGREEMENT_REVIEW_SQL)),
         ),
     }
     cursor = con.execute(_DAMAGED_SQL)
