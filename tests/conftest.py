@@ -332,6 +332,24 @@ def small_published(tmp_path_factory) -> Path:
     return shared_run(tmp_path_factory, "small_published", build) / "data"
 
 
+@pytest.fixture(scope="module")
+def wh(published):
+    """The warehouse of `published`, read-only."""
+    import duckdb
+
+    with duckdb.connect(str(published / "warehouse.duckdb"), read_only=True) as con:
+        yield con
+
+
+@pytest.fixture(scope="module")
+def marts(published):
+    """The published marts of `published`, read-only (what BI reads)."""
+    import duckdb
+
+    with duckdb.connect(str(published / "marts.duckdb"), read_only=True) as con:
+        yield con
+
+
 def _writable_copy(data_dir: Path, tmp_path: Path) -> Path:
     """`tmp_path/data`: a copy of the DATA_DIR of a shared run, beside `tmp_path/raw`, a copy of the
     sources it was built from; its Dagster history is not copied."""

@@ -2,18 +2,9 @@
 and the vocabularies published beside the marts, on the published file of one `make run` on the shipped
 sources. Every expected count is recounted here from `fct_target_attainment`."""
 
-import duckdb
-import pytest
-
 from orchestration.lib.vocabularies import ASSESSED_VERDICTS, PUBLISHED_SEEDS, seed_rows
 
 ASSESSED = "(" + ", ".join(f"'{v}'" for v in ASSESSED_VERDICTS) + ")"  # the seed's is_assessed
-
-
-@pytest.fixture(scope="module")
-def marts(published):
-    with duckdb.connect(str(published / "marts.duckdb"), read_only=True) as con:
-        yield con
 
 
 def _rate(marts, level: str, year: int, mission: str | None = None, programme: str | None = None) -> tuple:

@@ -5,18 +5,9 @@ in the seed's columns. The official verdicts are never read to decide anything h
 
 import csv
 
-import duckdb
-import pytest
-
 from orchestration.lib.quality.history_review import DIRECTION_COLUMNS, DIRECTIONS_FILE
 
 from .conftest import PROJECT_DIR
-
-
-@pytest.fixture(scope="module")
-def wh(published):
-    with duckdb.connect(str(published / "warehouse.duckdb"), read_only=True) as con:
-        yield con
 
 
 def _keys(wh, label_pattern: str, indicator_pattern: str) -> list[str]:

@@ -6,21 +6,8 @@ import csv
 import json
 
 import duckdb
-import pytest
 
 from .contract_numbers import RAP_IDS, SHIPPED_IDS
-
-
-@pytest.fixture(scope="module")
-def wh(published):
-    with duckdb.connect(str(published / "warehouse.duckdb"), read_only=True) as con:
-        yield con
-
-
-@pytest.fixture(scope="module")
-def marts(published):
-    with duckdb.connect(str(published / "marts.duckdb"), read_only=True) as con:
-        yield con
 
 
 def one(con, sql):

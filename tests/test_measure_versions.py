@@ -5,24 +5,11 @@ reports of one `make run` (the session's `published` run)."""
 
 import csv
 
-import duckdb
 import pytest
 
 from .contract_numbers import DIM_MEASURE_ROWS, MEASURE_KEYS_BEFORE_VERSIONING, MEASURE_VERSIONS_BY_REASON
 
 OVERRIDE_COLUMNS = ["measure_key", "vintage_year", "action", "reason", "reviewed_by", "reviewed_on"]
-
-
-@pytest.fixture(scope="module")
-def wh(published):
-    with duckdb.connect(str(published / "warehouse.duckdb"), read_only=True) as con:
-        yield con
-
-
-@pytest.fixture(scope="module")
-def marts(published):
-    with duckdb.connect(str(published / "marts.duckdb"), read_only=True) as con:
-        yield con
 
 
 def keys_by_document(wh, base_key):

@@ -170,6 +170,12 @@ def test_a_new_vintage_with_defects_lands_cold(cold_new_vintage):
     assert f"| RAP-2018 | {NEW_FILE.as_posix()} | {cells} |" in summary
 
 
+def held_queue_rows(data: Path, measure: str, rule: str) -> list[dict[str, str]]:
+    """The rows of the held cells' queue (reports/held-cells.csv) for one measure and rule."""
+    with (data / "reports" / "held-cells.csv").open(encoding="utf-8") as f:
+        return [r for r in csv.DictReader(f) if (r["measure_key"], r["rule"]) == (measure, rule)]
+
+
 def decisions_applied(screen: str) -> int:
     """The final screen's count of the steward decisions applied."""
     match = re.search(r"steward decisions: ([\d,]+) applied", screen)
@@ -201,10 +207,7 @@ def test_after_a_good_run_the_new_vintage_lands_and_an_exception_releases_its_ce
             "limit 1"
         ).fetchone()[0]
     # the measure's held cells are a pending row of the held cells' queue
-    with (data / "reports" / "held-cells.csv").open(encoding="utf-8") as f:
-        queued = [
-            r for r in csv.DictReader(f) if (r["measure_key"], r["rule"]) == (measure, "percent_within_0_100")
-        ]
+    queued = held_queue_rows(data, measure, "percent_within_0_100")
     assert [r["status"] for r in queued] == ["pending"]
     applied_before = decisions_applied(result.stdout)
     # a reviewed exception releases the measure's cells on the next run, without reading the file again
@@ -218,10 +221,7 @@ def test_after_a_good_run_the_new_vintage_lands_and_an_exception_releases_its_ce
     check_run(result, "`make run` with an exception")
     assert injected["percent"][0] not in holds(data).get("percent_within_0_100", set())
     # the queue row is decided, with who, when and why, and the final screen counts it
-    with (data / "reports" / "held-cells.csv").open(encoding="utf-8") as f:
-        queued = [
-            r for r in csv.DictReader(f) if (r["measure_key"], r["rule"]) == (measure, "percent_within_0_100")
-        ]
+    queued = held_queue_rows(data, measure, "percent_within_0_100")
     assert [(r["status"], r["reviewed_by"], r["reviewed_on"]) for r in queued] == [
         ("decided", "a steward", "2026-12-02")
     ]

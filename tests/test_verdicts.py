@@ -3,16 +3,9 @@ the values the RAP of the year printed (not later revisions), the RAP's rule (me
 updated forecast or the year's `Valeur cible`), a trend target on a rate of change, a 2015 verdict
 that rests on a fallback target. The official verdict is read here only to measure ours."""
 
-import duckdb
 import pytest
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def marts(published):
-    with duckdb.connect(str(published / "marts.duckdb"), read_only=True) as con:
-        yield con
 
 
 def row(con, measure_key: str, year: int, columns: str):
