@@ -633,6 +633,44 @@ def test_rendering_is_deterministic(rendered, tmp_path):
     assert f"run {info['run_id']}" in first["P129.html"].decode()
 
 
+def test_a_page_is_rendered_again_only_when_what_it_shows_changed(rendered, tmp_path):
+    """Rendered again into the same folder: every programme and mission page is kept as it was. One
+    measure of P129 relabelled: its page alone is rendered again. A new publication with the same
+    rows: no page is, and each says which publication it was rendered from; the index (always
+    rendered) names the new one."""
+    out, marts = tmp_path / "report", tmp_path / "marts.duckdb"
+    shutil.copytree(rendered["out"], out)
+    shutil.copyfile(rendered["marts"], marts)
+    every_page = rendered["counts"]["pages"] + rendered["counts"]["mission_pages"]
+    assert rendered["counts"]["pages_rendered"] == every_page
+
+    def pages() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in out.glob("*.html")}
+
+    again = render_scorecard(marts, out)
+    assert (again["pages_rendered"], again["pages_kept"]) == (0, every_page)
+    before = pages()
+
+    with duckdb.connect(str(marts)) as con:
+        con.execute(
+            "update dim_measure set measure_label = measure_label || ' (relabelled)' "
+            "where measure_key = (select min(measure_key) from dim_measure where programme_code = 'P129')"
+        )
+    again = render_scorecard(marts, out)
+    assert (again["pages_rendered"], again["pages_kept"]) == (1, every_page - 1)
+    after = pages()
+    assert {name for name in after if after[name] != before[name]} == {"P129.html", "index.html"}
+    assert "(relabelled)" in after["P129.html"].decode()
+
+    with duckdb.connect(str(marts)) as con:
+        con.execute("update publication.info set run_id = 'a-later-run'")
+    again = render_scorecard(marts, out)
+    assert again["pages_rendered"] == 0
+    assert "run a-later-run" in _page({"out": out}, "index.html")
+    assert "run a-later-run" not in _page({"out": out}, "P129.html")
+    assert "(run " in _page({"out": out}, "P129.html")
+
+
 def test_stale_pages_are_removed(rendered, tmp_path):
     out = tmp_path / "report"
     out.mkdir()

@@ -25,7 +25,9 @@ OWNER = "team:data-engineering"
         "came from, its revised values and its trajectory flags. The index lists every measure with our "
         "verdict per year; a search box and mission, verdict and year filters (scorecard.js, beside the "
         "pages; without it every row shows) hide rows; every table links to its CSV file under csv/. "
-        "Nothing fetched: opens offline from the file system. Reads data/marts.duckdb read-only."
+        "Nothing fetched: opens offline from the file system. Reads data/marts.duckdb read-only. A "
+        "programme or mission page whose content did not change since the last rendering is kept as "
+        "it was (its footer names the publication it was rendered from); the index is always rendered."
     ),
     code_version=code_version()[:16],
 )
@@ -36,7 +38,8 @@ def scorecard(context: dg.AssetExecutionContext, settings: SettingsResource) -> 
     context.log.info(
         f"scorecard: {counts['pages']} programme pages, {counts['mission_pages']} mission pages, "
         f"{counts['measures']} measures, {counts['charts']} measure charts, {counts['rate_charts']} rate "
-        f"charts, {counts['csv_files']} CSV files in {out_dir}"
+        f"charts, {counts['csv_files']} CSV files in {out_dir}; pages rendered {counts['pages_rendered']}, "
+        f"kept as they were {counts['pages_kept']}"
     )
     return dg.MaterializeResult(
         metadata={
@@ -47,5 +50,7 @@ def scorecard(context: dg.AssetExecutionContext, settings: SettingsResource) -> 
             "charts": counts["charts"],
             "rate_charts": counts["rate_charts"],
             "csv_files": counts["csv_files"],
+            "pages_rendered": counts["pages_rendered"],
+            "pages_kept": counts["pages_kept"],
         }
     )

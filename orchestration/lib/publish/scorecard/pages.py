@@ -5,7 +5,8 @@ undefined), the views of a measure (its years, verdicts beside the official ones
 trajectory flags, chart) and of a page's objectives and indicators, and `render_scorecard`, which
 writes `index.html`, one page per programme and one page per mission, the CSV file of every table
 they show (`tables.py`) and the filters' script `scorecard.js`, and removes the pages and CSV files
-of programmes or missions that are gone. Texts from the sources reach the templates as plain
+of programmes or missions that are gone. A programme or mission page whose content did not change
+since the last rendering is not rendered again (`page_cache.py`). Texts from the sources reach the templates as plain
 strings: the templates escape them, attribute values included.
 """
 
@@ -17,6 +18,7 @@ import jinja2
 
 from . import charts, tables
 from .data import Marts, Measure, Mission, document_label, load_marts, programme_page
+from .page_cache import PageCache
 from .vocabulary import (
     BASIS_TEXT,
     DIRECTION_SOURCE_TEXT,
@@ -423,6 +425,11 @@ def _write(path: Path, template: str, **context) -> None:
     path.write_bytes(ENV.get_template(template).render(**context).encode("utf-8"))
 
 
+def _write_page(cache: PageCache, path: Path, template: str, **context) -> None:
+    if not cache.unchanged(path, template, context):
+        _write(path, template, **context)
+
+
 def verdict_years(marts: Marts) -> list[int]:
     """The years some measure has a verdict other than no_data in: the columns of the index's table of
     measures and the years the filters offer."""
@@ -434,10 +441,12 @@ def verdict_years(marts: Marts) -> list[int]:
 def render_scorecard(marts_db: Path, out_dir: Path) -> dict:
     """Write out_dir/index.html, one page per programme and one per mission, the CSV file of each of
     their tables under out_dir/csv/ and the filters' script. Returns counts: pages (programme pages),
-    mission_pages, measures, charts (measure charts), rate_charts, csv_files."""
+    mission_pages, measures, charts (measure charts), rate_charts, csv_files, and of the programme
+    and mission pages, pages_rendered and pages_kept (unchanged since the last rendering)."""
     marts = load_marts(marts_db)
     out_dir.mkdir(parents=True, exist_ok=True)
     csvs = tables.CsvWriter(out_dir)
+    pages = PageCache(out_dir)
     common = {"footer": footer(marts), "years": marts.years, "verdict_years": verdict_years(marts)}
     written: set[str] = {"index.html"}
     measures_done = drawn = rate_charts = 0
@@ -456,7 +465,8 @@ def render_scorecard(marts_db: Path, out_dir: Path) -> dict:
         name = programme_page(code)
         _measure_csvs(csvs, name, body, marts.years)
         listed[name] = _index_measures(name, body, measures, marts.mission_of(p))
-        _write(
+        _write_page(
+            pages,
             out_dir / name,
             "programme.html.j2",
             p=p,
@@ -482,7 +492,8 @@ def render_scorecard(marts_db: Path, out_dir: Path) -> dict:
         stem = mission.page[:-5]
         _measure_csvs(csvs, mission.page, body, marts.years)
         listed[mission.page] = _index_measures(mission.page, body, mission.measures, mission)
-        _write(
+        _write_page(
+            pages,
             out_dir / mission.page,
             "mission.html.j2",
             mission=mission,
@@ -544,6 +555,7 @@ def render_scorecard(marts_db: Path, out_dir: Path) -> dict:
         if stale.name not in written:
             stale.unlink()
     csvs.remove_stale()
+    pages.save()
     return {
         "pages": len(marts.programmes),
         "mission_pages": len(missions),
@@ -551,4 +563,6 @@ def render_scorecard(marts_db: Path, out_dir: Path) -> dict:
         "charts": drawn,
         "rate_charts": rate_charts,
         "csv_files": len(csvs.written),
+        "pages_rendered": pages.rendered,
+        "pages_kept": pages.kept,
     }
