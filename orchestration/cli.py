@@ -1,8 +1,8 @@
-"""`make run`: prepare the dbt manifest if the dbt project changed, materialize every asset in one
-in-process run recorded in DAGSTER_HOME, then print one screen of what happened. When nothing
-changed since the last complete run (see `raw_sources`), the run skips everything downstream of
-ingestion and the screen says which fingerprint matched. `--force` (`make run FORCE=1`) does the
-work anyway.
+"""`make run`: prepare the dbt manifest if the dbt project changed, decide what the run must do
+(`orchestration/defs/run_plan.py`), materialize every asset in one in-process run recorded in
+DAGSTER_HOME with that decision as its run config, then print one screen of what happened. When
+nothing changed since the last complete run, no run starts and the screen says which fingerprint
+matched. `--force` (`make run FORCE=1`) does the work anyway.
 
 One writer: an in-process run does not go through the instance's run queue (dagster.yaml,
 `concurrency.runs.max_concurrent_runs: 1`), so `make run` enforces it itself. It holds an exclusive
@@ -138,78 +138,64 @@ def _main(settings, force: bool = False) -> int:
     from orchestration.prepare import prepare
 
     print("rebuilt" if prepare() else "up to date", flush=True)
-    print("[2/3] loading the Dagster definitions …", flush=True)
-    import logging
-
     import dagster as dg
 
-    from orchestration.definitions import defs
-    from orchestration.defs.automation import refresh_job
+    from orchestration.defs.run_plan import plan_run
 
-    # When nothing changed, the checks downstream of ingestion are skipped with their steps; Dagster
-    # warns, for every step after them, that a blocking check emitted no result. Expected: quiet.
-    logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
-    # The named job the schedule and the sensor run: the UI lists the run under its name.
-    job = defs.resolve_job_def(refresh_job.name)
     log_path = settings.data_dir / "logs" / "last-run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    print(
-        f"[3/3] materializing every asset (sources: {_rel(settings.raw_dir)}; details in {_rel(log_path)}) …"
-    )
-    run_config: dict = {"loggers": {"console": {"config": {"log_level": "ERROR"}}, "progress": {}}}
-    if force:
-        run_config["ops"] = {"raw_sources": {"config": {"force": True}}}
     home = prepare_dagster_home(settings.dagster_home)
-    # dbt's own output (every node, every test) goes to the log file; the terminal gets the progress.
-    with (
-        dg.DagsterInstance.from_config(str(home)) as instance,
-        open(log_path, "w") as log,
-        contextlib.redirect_stdout(log),
-    ):
+    with dg.DagsterInstance.from_config(str(home)) as instance:
         refuse_if_a_run_is_in_progress(instance, settings.duckdb_path)
         free_pool_slots_of_ended_runs(instance)
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            tags={
-                MAKE_RUN_TAG: "make run",
-                WAREHOUSE_TAG: str(settings.duckdb_path),
-                PID_TAG: str(os.getpid()),
-            },
-            # The console logger only for errors: the progress logger tells the story.
-            run_config=run_config,
+        plan = plan_run(settings, instance, force=force)
+        if plan.up_to_date:
+            record = {"run_id": None, "job_name": None, "success": True, "up_to_date": True}
+            write_run_record(record, plan, settings.data_dir / "logs" / "last-run.json", started)
+            return summarize_up_to_date(plan, settings, time.monotonic() - started)
+        print("[2/3] loading the Dagster definitions …", flush=True)
+        import logging
+
+        from orchestration.definitions import defs
+        from orchestration.defs.automation import refresh_job
+
+        # The checks Dagster plans but a failed blocking check skips: it warns, for every step
+        # after them, that a blocking check emitted no result. The progress logger says it once.
+        logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
+        # The named job the schedule and the sensor run: the UI lists the run under its name.
+        job = defs.resolve_job_def(refresh_job.name)
+        print(
+            f"[3/3] materializing every asset (sources: {_rel(settings.raw_dir)}; details in {_rel(log_path)}) …"
         )
-        write_run_record(
-            instance, result, settings.data_dir / "logs" / "last-run.json", time.monotonic() - started
-        )
-    return summarize(result, settings, time.monotonic() - started, log_path)
-
-
-def up_to_date(result) -> dict | None:
-    """The fingerprint raw_sources matched, when this run had nothing to do."""
-    from orchestration.defs.ingest.assets import UP_TO_DATE
-
-    for observation in result.asset_observations_for_node("raw_sources"):
-        metadata = {k: v.value for k, v in observation.metadata.items()}
-        if metadata.get(UP_TO_DATE):
-            return metadata
-    return None
-
-
-def rebuilt_because(result) -> list[str]:
-    """Why raw_sources found the run had work to do (empty when it was up to date)."""
-    import dagster as dg
-
-    for materialization in result.asset_materializations_for_node("raw_sources"):
-        if materialization.asset_key == dg.AssetKey(["raw", "source_document"]):
-            why = materialization.metadata.get("why_run")
-            return list(why.value) if why is not None else []
-    return []
+        for reason in plan.reasons:
+            print(f"    = why: {reason}"[:300])
+        run_config: dict = {
+            "loggers": {"console": {"config": {"log_level": "ERROR"}}, "progress": {}},
+            **plan.run_config(),
+        }
+        # dbt's own output (every node, every test) goes to the log file; the terminal gets the progress.
+        with open(log_path, "w") as log, contextlib.redirect_stdout(log):
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                tags={
+                    MAKE_RUN_TAG: "make run",
+                    WAREHOUSE_TAG: str(settings.duckdb_path),
+                    PID_TAG: str(os.getpid()),
+                    **plan.tags(),
+                },
+                # The console logger only for errors: the progress logger tells the story.
+                run_config=run_config,
+            )
+            write_run_record(
+                run_summary(instance, result), plan, settings.data_dir / "logs" / "last-run.json", started
+            )
+    return summarize(result, plan, settings, time.monotonic() - started, log_path)
 
 
 def read_this_run(result) -> set[str]:
     """The documents whose file this run read and (re)loaded; the others are as an earlier run
-    loaded them (none when the run was up to date: raw_sources materialized nothing)."""
+    loaded them."""
     import dagster as dg
 
     for materialization in result.asset_materializations_for_node("raw_sources"):
@@ -219,11 +205,8 @@ def read_this_run(result) -> set[str]:
     return set()
 
 
-def write_run_record(instance, result, path, elapsed: float) -> None:
-    """Step durations (the instance's step statistics) and ingestion figures of the run, for the
-    benchmark and for people."""
-    import json
-
+def run_summary(instance, result) -> dict:
+    """Step durations (the instance's step statistics), ingestion figures and checks of the run."""
     import dagster as dg
 
     steps = {
@@ -232,22 +215,17 @@ def write_run_record(instance, result, path, elapsed: float) -> None:
         if stat.start_time is not None and stat.end_time is not None
     }
     ingest: dict = {}
-    why_run = rebuilt_because(result)
     for materialization in result.asset_materializations_for_node("raw_sources"):
         if materialization.asset_key == dg.AssetKey(["raw", "source_document"]):
             ingest = {
                 k: v.value for k, v in materialization.metadata.items() if isinstance(v.value, int | float)
             }
-    matched = up_to_date(result)
     checks = result.get_asset_check_evaluations()
-    record = {
+    return {
         "run_id": result.run_id,
         "job_name": instance.get_run_by_id(result.run_id).job_name,
         "success": result.success,
-        "wall_s": round(elapsed, 3),
-        "up_to_date": matched is not None,
-        "fingerprint": (matched or {}).get("fingerprint"),
-        "why_run": why_run,
+        "up_to_date": False,
         "steps": steps,
         "steps_skipped": sorted(e.step_key for e in result.get_step_skipped_events()),
         "ingest": ingest,
@@ -256,6 +234,24 @@ def write_run_record(instance, result, path, elapsed: float) -> None:
             "failed_error": sum(not e.passed and e.severity == dg.AssetCheckSeverity.ERROR for e in checks),
             "failed_warn": sum(not e.passed and e.severity == dg.AssetCheckSeverity.WARN for e in checks),
         },
+    }
+
+
+def write_run_record(record: dict, plan, path, started: float) -> None:
+    """What `make run` did, for the benchmark and for people (logs/last-run.json): the run's
+    summary (none started when up to date), the plan's fingerprint and reasons, the wall time."""
+    import json
+
+    record = {
+        "steps": {},
+        "steps_skipped": [],
+        "ingest": {},
+        "checks": {"passed": 0, "failed_error": 0, "failed_warn": 0},
+        **record,
+        "wall_s": round(time.monotonic() - started, 3),
+        "fingerprint": plan.fingerprint.value,
+        "why_run": plan.reasons,
+        "dbt_scope": None if plan.up_to_date else plan.dbt_scope,
     }
     path.write_text(json.dumps(record, indent=2))
 
@@ -284,62 +280,44 @@ def _what_failed(evaluation) -> str:
     return f"{rows.value} row(s) fail the dbt test" if rows is not None else ""
 
 
-def summarize(result, settings, elapsed: float, log_path) -> int:
-    import dagster as dg
-
+def _documents(settings, read: set[str]) -> int:
+    """The documents the warehouse holds (`ingested` by this run, else `unchanged`), the cells held
+    back, the quarantined files. Returns how many files are quarantined."""
     from orchestration.lib.duckdb_io import connection
     from orchestration.lib.quality.report import quarantined_rows
 
-    evaluations = result.get_asset_check_evaluations()
-    failed_errors = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
-    warned = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.WARN]
-    passed = [e for e in evaluations if e.passed]
-    print()
-    print("=" * 78)
-    print(f"run {result.run_id[:8]}: {'succeeded' if result.success else 'FAILED'} in {elapsed:.0f} s")
-    matched = up_to_date(result)
-    if matched:
-        print(
-            f"warehouse up to date (fingerprint {matched['fingerprint'][:12]}, the same as run "
-            f"{matched['matched_run'][:8]} of {matched['matched_run_completed_at'][:19]}): nothing "
-            "changed in the documents, the dbt project, the expectations or the code; nothing rebuilt "
-            "(make run FORCE=1 rebuilds anyway)"
-        )
-    else:
-        for reason in rebuilt_because(result):
-            print(f"rebuilt: {reason}"[:300])
-    if settings.duckdb_path.exists():
-        with connection(settings.duckdb_path, read_only=True, timeout_s=settings.lock_timeout_s) as con:
-            holds = held_by_document(settings.reports_dir)
-            read = read_this_run(result)
-            for doc_id, kind, vintage, file, cells in con.execute(
-                "select document_id, document_type, vintage_year, source_file, cell_count "
-                "from raw.source_document order by document_id"
-            ).fetchall()[:12]:
-                state = "ingested " if doc_id in read else "unchanged"
-                print(f"  {state} {doc_id:<22} {kind} {vintage}  {cells:>7} cells  {file}")
-                held = holds.get(doc_id)
-                if held:
-                    print(f"{'':<12}held {held}"[:300])
-            n_docs = con.execute("select count(*) from raw.source_document").fetchone()[0]
-            if n_docs > 12:
-                print(f"  … and {n_docs - 12} more documents")
-            for q in quarantined_rows(con):
-                print(f"  QUARANTINED {q['error']}")
-                print(f"              {q['in_the_warehouse']}")
+    if not settings.duckdb_path.exists():
+        return 0
+    with connection(settings.duckdb_path, read_only=True, timeout_s=settings.lock_timeout_s) as con:
+        holds = held_by_document(settings.reports_dir)
+        for doc_id, kind, vintage, file, cells in con.execute(
+            "select document_id, document_type, vintage_year, source_file, cell_count "
+            "from raw.source_document order by document_id"
+        ).fetchall()[:12]:
+            state = "ingested " if doc_id in read else "unchanged"
+            print(f"  {state} {doc_id:<22} {kind} {vintage}  {cells:>7} cells  {file}")
+            held = holds.get(doc_id)
+            if held:
+                print(f"{'':<12}held {held}"[:300])
+        n_docs = con.execute("select count(*) from raw.source_document").fetchone()[0]
+        if n_docs > 12:
+            print(f"  … and {n_docs - 12} more documents")
+        quarantined = quarantined_rows(con)
+        for q in quarantined:
+            print(f"  QUARANTINED {q['error']}")
+            print(f"              {q['in_the_warehouse']}")
+    return len(quarantined)
+
+
+def _decisions(settings) -> None:
     from orchestration.lib.quality.review_queues import decisions_line
 
     decisions = decisions_line(settings.reports_dir)
     if decisions:
         print(f"{decisions} — see quality-summary.md, docs/stewards.md"[:300])
-    print(
-        f"checks{' (of the ingestion only)' if matched else ''}: "
-        f"{len(passed)} passed, {len(warned)} warned, {len(failed_errors)} failed"
-    )
-    for e in failed_errors:
-        print(f"  FAILED  {e.asset_key.to_user_string()} · {e.check_name}: {_what_failed(e)}"[:300])
-    for e in warned:
-        print(f"  warned  {e.asset_key.to_user_string()} · {e.check_name}: {_what_failed(e)}"[:300])
+
+
+def _where(settings, log_path) -> None:
     where = [
         ("warehouse", settings.duckdb_path, "schemas raw, staging, intermediate, reference, marts"),
         ("published marts (BI)", settings.marts_path, "read-only; same SQL: marts.<table>"),
@@ -355,6 +333,46 @@ def summarize(result, settings, elapsed: float, log_path) -> int:
         print(f"{label + ':':<22}{_rel(path)}{'  — ' + note if note and not state else ''}{state}")
     print("Dagster UI: make dev, then http://127.0.0.1:3000")
     print("=" * 78)
+
+
+def summarize_up_to_date(plan, settings, elapsed: float) -> int:
+    """The screen of a `make run` that started no run. Exit 1 while a quarantined file stands in
+    RAW_DIR, as the run that found it did."""
+    print()
+    print("=" * 78)
+    print(
+        f"warehouse up to date (fingerprint {plan.fingerprint.short}, the same as run "
+        f"{plan.record.run_id[:8]} of {str(plan.record.completed_at)[:19]}): nothing changed in the "
+        "documents, the dbt project, the expectations or the code; no run started "
+        f"({elapsed:.1f} s; make run FORCE=1 rebuilds anyway)"
+    )
+    quarantined = _documents(settings, set())
+    _decisions(settings)
+    print(f"checks: as run {plan.record.run_id[:8]} left them (see the quality summary)")
+    _where(settings, settings.data_dir / "logs" / "last-run.log")
+    return 1 if quarantined else 0
+
+
+def summarize(result, plan, settings, elapsed: float, log_path) -> int:
+    import dagster as dg
+
+    evaluations = result.get_asset_check_evaluations()
+    failed_errors = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
+    warned = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.WARN]
+    passed = [e for e in evaluations if e.passed]
+    print()
+    print("=" * 78)
+    print(f"run {result.run_id[:8]}: {'succeeded' if result.success else 'FAILED'} in {elapsed:.0f} s")
+    for reason in plan.reasons:
+        print(f"rebuilt: {reason}"[:300])
+    _documents(settings, read_this_run(result))
+    _decisions(settings)
+    print(f"checks: {len(passed)} passed, {len(warned)} warned, {len(failed_errors)} failed")
+    for e in failed_errors:
+        print(f"  FAILED  {e.asset_key.to_user_string()} · {e.check_name}: {_what_failed(e)}"[:300])
+    for e in warned:
+        print(f"  warned  {e.asset_key.to_user_string()} · {e.check_name}: {_what_failed(e)}"[:300])
+    _where(settings, log_path)
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure:

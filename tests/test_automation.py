@@ -27,8 +27,9 @@ def _stand_in():
 
 
 @pytest.fixture
-def instance():
-    with dg.DagsterInstance.ephemeral() as instance:
+def instance(tmp_path):
+    """A real instance in a temporary DAGSTER_HOME (a schedule's context needs one it can refer to)."""
+    with dg.DagsterInstance.local_temp(str(tmp_path)) as instance:
         yield instance
 
 
@@ -37,7 +38,9 @@ def _evaluate(instance, cursor: str | None):
 
     from orchestration.defs.resources import SettingsResource
 
-    settings = SettingsResource(raw_dir=os.environ["RAW_DIR"])
+    raw_dir = os.environ["RAW_DIR"]
+    # No warehouse beside the copy: each plan is a run that builds everything.
+    settings = SettingsResource(raw_dir=raw_dir, data_dir=os.path.join(os.path.dirname(raw_dir), "data"))
     context = dg.build_sensor_context(cursor=cursor, instance=instance, resources={"settings": settings})
     result = raw_dir_sensor(context)
     return result, context.cursor
@@ -73,7 +76,13 @@ def test_sensor_starts_a_run_for_the_new_or_changed_document_only(pap_copy, inst
     )
     result, cursor = _evaluate(instance, cursor)
     assert isinstance(result, dg.RunRequest)
-    assert result.run_config == {"ops": {"raw_sources": {"config": {"only": ["pap/2023/p352.txt"]}}}}
+    assert result.run_config == {
+        "ops": {
+            "raw_sources": {"config": {"only": ["pap/2023/p352.txt"]}},
+            "warehouse_dbt_assets": {"config": {"scope": "everything"}},
+        }
+    }
+    assert result.tags["orchestration/why"] == "no complete run recorded in this warehouse"
     assert _run(instance, result, fail=False) == dg.DagsterRunStatus.SUCCESS
 
     # A changed file (new size and time) starts its own run; an unchanged folder does not.
@@ -137,13 +146,15 @@ def test_a_cursor_of_the_earlier_format_is_read_as_the_files_done(pap_copy, inst
     assert isinstance(result, dg.SkipReason) and "no source file" in result.skip_message
 
 
-def test_daily_schedule_runs_the_whole_graph_every_morning_in_paris():
+def test_daily_schedule_runs_the_whole_graph_every_morning_in_paris(tmp_path, instance):
     """The ticks the daemon computes from the schedule: 06:00 in Paris every day, across the change to
-    summer time (05:00 UTC, then 04:00 UTC); each tick asks for the job as defined (nothing narrowed),
-    and that job materializes every asset of the definitions."""
+    summer time (05:00 UTC, then 04:00 UTC); on a warehouse never built, each tick asks for the job
+    as defined (nothing narrowed) with a dbt build of everything, and that job materializes every
+    asset of the definitions."""
     from dagster._utils.schedules import cron_string_iterator  # what the scheduler daemon ticks by
 
     from orchestration.definitions import defs
+    from orchestration.defs.resources import SettingsResource
 
     start = datetime(2025, 3, 28, 12, tzinfo=UTC).timestamp()
     ticks = cron_string_iterator(start, daily_refresh.cron_schedule, daily_refresh.execution_timezone)
@@ -152,12 +163,53 @@ def test_daily_schedule_runs_the_whole_graph_every_morning_in_paris():
         datetime(2025, 3, 30, 4, tzinfo=UTC),
         datetime(2025, 3, 31, 4, tzinfo=UTC),
     ]
-    tick = daily_refresh.evaluate_tick(
-        dg.build_schedule_context(scheduled_execution_time=datetime(2025, 3, 30, 4, tzinfo=UTC))
+    settings = SettingsResource(raw_dir=str(SEED_FILE.parents[2]), data_dir=str(tmp_path / "data"))
+    context = dg.build_schedule_context(
+        scheduled_execution_time=datetime(2025, 3, 30, 4, tzinfo=UTC),
+        instance=instance,
+        resources={"settings": settings},
     )
-    [request] = tick.run_requests
-    assert request.asset_selection is None and request.run_config == {}
+    [request] = daily_refresh.evaluate_tick(context).run_requests
+    assert request.asset_selection is None
+    assert request.run_config["ops"] == {
+        "raw_sources": {"config": {"only": []}},
+        "warehouse_dbt_assets": {"config": {"scope": "everything"}},
+    }
     graph = defs.resolve_asset_graph()
     every_asset = {key for key in graph.get_all_asset_keys() if graph.get(key).is_materializable}
     job = defs.resolve_job_def(daily_refresh.job_name)
     assert set(job.asset_layer.executable_asset_keys) == every_asset
+
+
+def test_on_an_up_to_date_warehouse_neither_the_schedule_nor_a_touched_file_starts_a_run(
+    published, tmp_path, instance, monkeypatch
+):
+    """The published warehouse, against a copy of the sources it was built from: the files hash as
+    its ingestion saw them, so the schedule's tick skips, and a file touched (new time, same
+    bytes) is marked done without a run."""
+    import shutil
+
+    from orchestration.defs.resources import SettingsResource
+
+    raw_dir = tmp_path / "raw"
+    shutil.copytree(published.parent / "raw", raw_dir)
+    settings = SettingsResource(raw_dir=str(raw_dir), data_dir=str(published))
+    context = dg.build_schedule_context(instance=instance, resources={"settings": settings})
+    tick = daily_refresh.evaluate_tick(context)
+    assert not tick.run_requests and tick.skip_message.startswith("up to date: fingerprint"), tick
+
+    monkeypatch.setenv("RAW_DIR", str(raw_dir))
+    sensor_context = dg.build_sensor_context(instance=instance, resources={"settings": settings})
+    raw_dir_sensor(sensor_context)  # the baseline
+    touched = raw_dir / "pap" / "2024" / SEED_FILE.name
+    os.utime(touched, (time.time() + 5, time.time() + 5))
+    sensor_context = dg.build_sensor_context(
+        cursor=sensor_context.cursor, instance=instance, resources={"settings": settings}
+    )
+    result = raw_dir_sensor(sensor_context)
+    assert isinstance(result, dg.SkipReason) and "content unchanged: up to date" in result.skip_message
+    sensor_context = dg.build_sensor_context(
+        cursor=sensor_context.cursor, instance=instance, resources={"settings": settings}
+    )
+    result = raw_dir_sensor(sensor_context)
+    assert isinstance(result, dg.SkipReason) and "no source file" in result.skip_message

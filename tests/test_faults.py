@@ -2,9 +2,9 @@
 publishing killed between building the new marts file and renaming it, a source file replaced by a
 cut download, a dbt model that fails. After each, the published marts still open and hold the last
 good version, a BI reader left open keeps reading them, and the next normal run succeeds with no
-row duplicated or lost. Then cost follows the change: a run with nothing changed skips everything
-downstream of ingestion; the cut file restored and one new document, the next run reads that one
-only and does the work; a missing output makes the run do it too. The scenarios run one after the
+row duplicated or lost. Then cost follows the change: with nothing changed, `make run` starts no
+run; the cut file restored and one new document, the next run reads that one only and leaves the
+seeds out of its dbt build; a missing output makes the launcher plan the whole work. The scenarios run one after the
 other on one copy of the session's small run (`small_copy`: raw/pap/ alone, the last good version),
 each on what the one before left; the failing model on a copy of its own. A warehouse locked by
 another process fails the run in bounded time, naming the holder: tests/test_up_to_date.py (the
@@ -280,6 +280,9 @@ def _a_cut_download_keeps_the_last_good_version_in_the_published_marts(data_dir,
         assert con.execute("select count(*) from raw.indicator_cell").fetchone() == (PAP_CELLS,)
     summary = (data_dir / "reports" / "quality-summary.md").read_text(encoding="utf-8")
     assert f"| pap/2025/{CSV_FILE.name} | {cut_line} |" in summary
+    # The files as the launcher hashes them are the files as this run saw them, the refused bytes
+    # included: the next `make run` has nothing to do.
+    assert _plan(data_dir, raw_dir).up_to_date
     assert "the previous version stands: PAP-2025" in summary
     # dagster-dbt's target folders: one per kind of invocation, overwritten run after run, none per
     # invocation (in the folder DBT_JOB_TARGET_DIR names: not the repository, in the tests).
@@ -289,28 +292,33 @@ def _a_cut_download_keeps_the_last_good_version_in_the_published_marts(data_dir,
 
 
 def _a_run_with_nothing_changed_skips(data_dir: Path, raw_dir: Path) -> tuple[str, str]:
-    """A run with nothing changed since the last complete run skips everything downstream of
-    ingestion and says which fingerprint matched. Returns (that fingerprint, the publishing run)."""
+    """With nothing changed since the last complete run, `make run` starts no run and says which
+    fingerprint matched. Returns (that fingerprint, the publishing run)."""
     first_publication = published_run_id(data_dir)
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         [(recorded,)] = con.execute(
             "select fingerprint from raw.run_fingerprint where completed_at is not null"
         ).fetchall()
+    runs_before = _runs(data_dir)
 
     result = make_run(data_dir, raw_dir)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert f"warehouse up to date (fingerprint {recorded[:12]}" in result.stdout
-    assert "= up to date: fingerprint" in result.stdout
+    assert "no run started" in result.stdout
     record = run_record(data_dir)
     assert record["up_to_date"] is True and record["fingerprint"] == recorded
-    assert {"warehouse_dbt_assets", "publish__marts_duckdb", "publish__scorecard"} <= set(
-        record["steps_skipped"]
-    )
-    assert any("_gx_" in step for step in record["steps_skipped"])
-    assert list(record["steps"]) == ["raw_sources"]
+    assert record["run_id"] is None and record["steps"] == {} and record["why_run"] == []
+    assert _runs(data_dir) == runs_before  # no run recorded in Dagster
     assert published_run_id(data_dir) == first_publication  # nothing republished
-    assert "Blocking asset check" not in result.stderr
     return recorded, first_publication
+
+
+def _runs(data_dir: Path) -> list[str]:
+    """The runs recorded in `data_dir`'s DAGSTER_HOME (a copy starts with none: not copied)."""
+    if not (data_dir / "dagster_home").is_dir():
+        return []
+    with dg.DagsterInstance.from_config(str(data_dir / "dagster_home")) as instance:
+        return [run.run_id for run in instance.get_runs()]
 
 
 def _the_cut_file_restored_and_a_new_document_are_read_and_built(
@@ -335,6 +343,9 @@ def _the_cut_file_restored_and_a_new_document_are_read_and_built(
     assert "up to date" not in result.stdout.split("=" * 78)[1]
     record = run_record(data_dir)
     assert record["up_to_date"] is False and record["steps_skipped"] == []
+    [why] = record["why_run"]
+    assert why.startswith("changed since run ") and why.endswith(": documents"), why
+    assert record["dbt_scope"] == "downstream_of_sources"
     assert record["ingest"]["documents_loaded"] == 1
     assert published_run_id(data_dir) != first_publication
     with duckdb.connect(str(data_dir / "marts.duckdb"), read_only=True) as con:
@@ -360,12 +371,13 @@ def _the_cut_file_restored_and_a_new_document_are_read_and_built(
 
 
 def _a_missing_output_makes_the_run_do_the_work(data_dir: Path, raw_dir: Path) -> None:
-    """A missing output makes the run do the work, although nothing it is built from changed:
-    raw_sources (materialized on its own, in process) says so and materializes the raw tables,
-    so every step downstream runs (the rebuild itself is the one of the new document)."""
+    """A missing output makes the launcher plan a run that does the work, although nothing it is
+    built from changed (the rebuild itself is the one of the new document)."""
+    assert _plan(data_dir, raw_dir).up_to_date
     shutil.rmtree(data_dir / "reports" / "scorecard")
-    why = _why_raw_sources_runs(data_dir, raw_dir)
-    assert any(r.startswith("missing: scorecard") for r in why), why
+    plan = _plan(data_dir, raw_dir)
+    assert [r for r in plan.reasons if r.startswith("missing: scorecard")], plan.reasons
+    assert plan.dbt_scope == "downstream_of_sources"  # the seeds in the warehouse are the recorded ones
 
 
 def _materialized(data_dir: Path, run_id: str) -> set[tuple[str, ...]]:
@@ -374,25 +386,14 @@ def _materialized(data_dir: Path, run_id: str) -> set[tuple[str, ...]]:
     return {tuple(e.asset_key.path) for e in events}
 
 
-def _why_raw_sources_runs(data_dir: Path, raw_dir: Path) -> list[str]:
-    """raw_sources alone, in process, on `data_dir`: its reasons to rebuild (empty: up to date)."""
-    from orchestration.defs.ingest.assets import raw_sources
-    from orchestration.defs.resources import SettingsResource, WarehouseResource
+def _plan(data_dir: Path, raw_dir: Path):
+    """What `make run` would decide to do on `data_dir` now (run_plan.plan_run)."""
+    from orchestration.defs.resources import SettingsResource
+    from orchestration.defs.run_plan import plan_run
 
-    result = dg.materialize(
-        [raw_sources],
-        resources={
-            "warehouse": WarehouseResource(database=str(data_dir / "warehouse.duckdb"), lock_timeout_s=5),
-            "settings": SettingsResource(raw_dir=str(raw_dir), data_dir=str(data_dir)),
-        },
-        instance=dg.DagsterInstance.ephemeral(),
-    )
-    [materialization] = [
-        m
-        for m in result.asset_materializations_for_node("raw_sources")
-        if m.asset_key == dg.AssetKey(["raw", "source_document"])
-    ] or [None]
-    return list(materialization.metadata["why_run"].value) if materialization else []
+    settings = SettingsResource(raw_dir=str(raw_dir), data_dir=str(data_dir)).resolved()
+    with dg.DagsterInstance.from_config(str(data_dir / "dagster_home")) as instance:
+        return plan_run(settings, instance)
 
 
 def _repo_copy(dest: Path) -> Path:

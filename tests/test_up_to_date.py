@@ -1,6 +1,6 @@
 """`.env` is read the same way by `make run` and by the definitions loaded in-process, and a locked
 warehouse fails the run in bounded time. That cost follows the change (a `make run` with nothing
-changed skips everything downstream of ingestion and says which fingerprint matched; one new
+changed starts no run and says which fingerprint matched; one new
 document, or a missing output, makes the next run do the work) is tests/test_faults.py's chain on
 one copy of the small run; a changed dbt project too: its broken model comes with a changed seed."""
 

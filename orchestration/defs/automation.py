@@ -3,8 +3,9 @@ daily schedule for the whole graph.
 
 The graph is not partitioned: ingestion is incremental per document (a file is parsed only when its
 sha256 changed), and everything downstream is rebuilt by dbt in DuckDB, which takes seconds at
-these volumes; a run whose inputs did not change skips it all (see `raw_sources`). A sensor run
-names the changed files (`only`), so the others are not even hashed.
+these volumes. Both ask `run_plan.plan_run` what to do before they request a run: nothing when
+nothing changed; the seeds left out of the dbt build when only documents changed. A sensor run
+names the changed files (`only`), so the others are not even parsed.
 """
 
 import hashlib
@@ -15,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs.resources import SettingsResource
+from orchestration.defs.run_plan import plan_run
 from orchestration.lib.ingest.loader import discover
 
 refresh_job = dg.define_asset_job(
@@ -128,6 +130,12 @@ def raw_dir_sensor(context: dg.SensorEvaluationContext, settings: SettingsResour
         json.dumps([changed, removed, [current.get(p) for p in changed], state["failures"]]).encode()
     ).hexdigest()[:16]
     only = [] if removed else changed  # a removal needs the full scan that deletes rows
+    plan = plan_run(settings.resolved(), context.instance, only=only)
+    if plan.up_to_date:  # touched, same bytes: nothing to load or build
+        state["done"].update({path: current[path] for path in changed})
+        state.update(failures=0, failed_at=None)
+        context.update_cursor(json.dumps(state, sort_keys=True))
+        return dg.SkipReason(f"{len(changed)} file(s) touched, their content unchanged: up to date")
     state["pending"] = {
         "run_key": key,
         "files": {path: current[path] for path in changed},
@@ -137,18 +145,28 @@ def raw_dir_sensor(context: dg.SensorEvaluationContext, settings: SettingsResour
     context.update_cursor(json.dumps(state, sort_keys=True))
     return dg.RunRequest(
         run_key=key,
-        run_config={"ops": {"raw_sources": {"config": {"only": only}}}},
-        tags={"raw_dir/changed": ",".join(changed)[:200], "raw_dir/removed": ",".join(removed)[:200]},
+        run_config=plan.run_config(),
+        tags={
+            **plan.tags(),
+            "raw_dir/changed": ",".join(changed)[:200],
+            "raw_dir/removed": ",".join(removed)[:200],
+        },
     )
 
 
-daily_refresh = dg.ScheduleDefinition(
+@dg.schedule(
     name="daily_refresh",
     job=refresh_job,
     cron_schedule="0 6 * * *",
     execution_timezone="Europe/Paris",
     description=(
-        "Every morning: the whole graph. A run with nothing changed since the last complete run only "
-        "re-hashes the files and skips the rest."
+        "Every morning: the whole graph, when anything it is built from changed since the last "
+        "complete run (the documents, the dbt project, the expectations, the code) or an output is "
+        "missing; otherwise no run."
     ),
 )
+def daily_refresh(context: dg.ScheduleEvaluationContext, settings: SettingsResource):
+    plan = plan_run(settings.resolved(), context.instance)
+    if plan.up_to_date:
+        return dg.SkipReason(f"up to date: fingerprint {plan.fingerprint.short} of run {plan.record.run_id}")
+    return dg.RunRequest(run_config=plan.run_config(), tags=plan.tags())

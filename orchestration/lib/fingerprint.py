@@ -1,16 +1,16 @@
 """What the outputs of a run are built from, as one digest, and the digest of the last run that
 built all of them (`raw.run_fingerprint`).
 
-The parts: the documents loaded (each file's path and sha256, the quarantined ones too, and the
+The parts: the documents (each source file's path and sha256, the quarantined ones too, and the
 reader version), the dbt project (models, seeds, tests, macros, profile), the expectations and the
-reviewed exceptions, the runtime code (`RUNTIME_CODE` of `orchestration/`, and `uv.lock`), and where the
-outputs go. A run
-whose fingerprint equals that of the last complete run, and whose outputs are all still there, has
-nothing to do.
+reviewed exceptions, the runtime code (`RUNTIME_CODE` of `orchestration/`, and `uv.lock`), and where
+the outputs go. The launcher (`orchestration/defs/run_plan.py`) computes it from the files before a
+run: equal to that of the last complete run, with every output still there, there is nothing to do.
 
 The record is kept honest by its life cycle: a run that does the work first deletes the record (a
 run killed half-way leaves none, so the next run does the work again), then writes its own
-fingerprint, marked complete only by the last asset of the graph once every output is built.
+fingerprint, from the files as its ingestion saw them (`held_digest`), marked complete only by the
+last asset of the graph once every output is built.
 """
 
 import hashlib
@@ -24,6 +24,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.ingest.loader import MAX_FILE_BYTES, discover
+from orchestration.lib.ingest.raw_schema import READER_VERSION
 from orchestration.lib.quality.exceptions import existing_extra_file
 from orchestration.lib.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, PROJECT_DIR, Settings
 
@@ -84,16 +86,37 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
-def documents_digest(con: duckdb.DuckDBPyConnection) -> str:
-    """The documents as the warehouse holds them after ingestion: each loaded file's path, sha256
-    and reader version, and each quarantined file's path, sha256 and error."""
-    loaded = con.execute(
-        "select source_file, document_id, sha256, reader_version from raw.source_document order by all"
-    ).fetchall()
-    rejected = con.execute(
-        "select source_file, sha256, error from raw.rejected_document order by all"
-    ).fetchall()
-    return hashlib.sha256(json.dumps([loaded, rejected], default=str).encode()).hexdigest()
+def _documents_value(seen: Mapping[str, str | None]) -> str:
+    return hashlib.sha256(json.dumps([READER_VERSION, sorted(seen.items())]).encode()).hexdigest()
+
+
+def files_digest(raw_dir: Path) -> str:
+    """The documents as RAW_DIR holds them, before any run reads them: each candidate file's path
+    and sha256 (none for a file refused unread), for this reader version. What the launcher
+    compares with the last complete run (`held_digest` is the same digest, as a run saw the files)."""
+    files, refused = discover(raw_dir)
+    seen: dict[str, str | None] = {r.source_file: None for r in refused}
+    for source in files:
+        try:
+            too_big = source.path.stat().st_size > MAX_FILE_BYTES
+            seen[source.relpath] = None if too_big else hashlib.sha256(source.path.read_bytes()).hexdigest()
+        except OSError:  # the loader quarantines it, with no sha256 either
+            seen[source.relpath] = None
+    return _documents_value(seen)
+
+
+def held_digest(con: duckdb.DuckDBPyConnection) -> str:
+    """`files_digest` as the warehouse saw the files when it last read them: each loaded file's
+    sha256 (marked when an older reader read it), and for a quarantined file the sha256 of the
+    bytes refused (a changed file refused keeps its previous document, but its new bytes were seen)."""
+    seen: dict[str, str | None] = {}
+    for source_file, sha, reader in con.execute(
+        "select source_file, sha256, reader_version from raw.source_document"
+    ).fetchall():
+        seen[source_file] = sha if reader == READER_VERSION else f"{sha}@reader-{reader}"
+    for source_file, sha in con.execute("select source_file, sha256 from raw.rejected_document").fetchall():
+        seen[source_file] = sha
+    return _documents_value(seen)
 
 
 def expectations_digest(extra_exceptions: Path | None) -> str:
@@ -140,9 +163,11 @@ def outputs_digest(settings: Settings, warehouse: Path) -> str:
     return hashlib.sha256(json.dumps(placed, sort_keys=True).encode()).hexdigest()
 
 
-def compute(con: duckdb.DuckDBPyConnection, settings: Settings, warehouse: Path) -> Fingerprint:
+def compute(documents: str, settings: Settings, warehouse: Path) -> Fingerprint:
+    """The fingerprint of a run's outputs, given its documents' digest (`files_digest` before the
+    run, `held_digest` after ingestion)."""
     parts = {
-        "documents": documents_digest(con),
+        "documents": documents,
         "dbt_project": dbt_project_digest(),
         "expectations": expectations_digest(settings.extra_exceptions),
         "code": code_version(),
@@ -162,7 +187,13 @@ class Record:
 
 
 def _records(con: duckdb.DuckDBPyConnection, where: str, params: list) -> list[Record]:
-    con.execute(DDL)
+    """The records that match `where` (none before the first run: read-only, it creates nothing)."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'raw' and table_name = 'run_fingerprint'"
+    ).fetchone()[0]
+    if not exists:
+        return []
     rows = con.execute(
         "select run_id, fingerprint, parts, started_at, completed_at from raw.run_fingerprint "
         f"where {where} order by started_at desc",

@@ -16,8 +16,6 @@ class ProgressHandler(logging.Handler):
         self.started: dict[str, float] = {}
         self.materialized = 0
         self.checks = 0
-        self.up_to_date = False
-        self.skipped = 0
 
     def _say(self, text: str) -> None:
         self.stream.write(text + "\n")
@@ -39,20 +37,7 @@ class ProgressHandler(logging.Handler):
         elif kind == "STEP_FAILURE":
             self._say(f"  ✗ {step} FAILED: {event.event_specific_data.error.message.strip()[:500]}")
         elif kind == "STEP_SKIPPED":
-            if self.up_to_date:
-                self.skipped += 1
-            else:
-                self._say(f"  – {step} skipped (an upstream step failed or a blocking check failed)")
-        elif kind == "ASSET_OBSERVATION":
-            metadata = event.event_specific_data.asset_observation.metadata
-            if "up_to_date" in metadata and metadata["up_to_date"].value:
-                self.up_to_date = True
-                self._say(
-                    f"    = up to date: fingerprint {str(metadata['fingerprint'].value)[:12]} is that of "
-                    f"run {str(metadata['matched_run'].value)[:8]}; nothing downstream runs"
-                )
-        elif kind == "RUN_SUCCESS" and self.skipped:
-            self._say(f"  – {self.skipped} steps skipped: nothing they read changed")
+            self._say(f"  – {step} skipped (an upstream step failed or a blocking check failed)")
         elif kind == "ASSET_MATERIALIZATION":
             self.materialized += 1
             if self.materialized % 10 == 0:

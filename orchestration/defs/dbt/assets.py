@@ -3,16 +3,17 @@
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from orchestration.defs.dbt.project import dbt_project, invocation_target
-from orchestration.defs.ingest.assets import DBT_BUILD, DOWNSTREAM_OF_SOURCES
 from orchestration.defs.metadata import table_metadata
 from orchestration.defs.resources import (
     WAREHOUSE_POOL,
@@ -20,6 +21,7 @@ from orchestration.defs.resources import (
     WarehouseDbtResource,
     WarehouseResource,
 )
+from orchestration.defs.run_plan import DOWNSTREAM_OF_SOURCES, EVERYTHING
 
 OWNER = "team:data-engineering"
 
@@ -118,6 +120,13 @@ def with_check_names(manifest_path: Path, translator: "WarehouseTranslator") -> 
 translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+class DbtBuildConfig(dg.Config):
+    """`scope`, chosen by the run's launcher (`run_plan.py`): `everything`, or
+    `downstream_of_sources` when only the documents changed since the last complete run."""
+
+    scope: Literal["everything", "downstream_of_sources"] = EVERYTHING
+
+
 @dbt_assets(
     manifest=with_check_names(dbt_project.manifest_path, translator),
     project=dbt_project,
@@ -126,13 +135,14 @@ translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_as
 )
 def warehouse_dbt_assets(
     context: dg.AssetExecutionContext,
+    config: DbtBuildConfig,
     dbt: WarehouseDbtResource,
     warehouse: WarehouseResource,
     settings: SettingsResource,
 ):
     # Unit tests check the SQL logic on fixtures; they run in `make test`, not in production.
     args = ["build", "--exclude-resource-type", "unit_test"]
-    if not context.is_subset and _only_documents_changed(context, warehouse):
+    if config.scope == DOWNSTREAM_OF_SOURCES and not context.is_subset:
         # The seeds and their own tests are what the last complete run built from the same files.
         # Cautious: a test is left out only when everything it reads is a seed; the default (eager)
         # would also leave out the tests of a rebuilt model against a seed (every unit mapped,
@@ -140,16 +150,16 @@ def warehouse_dbt_assets(
         # own test selection.
         args += ["--exclude", SEEDS_SELECTOR, "--indirect-selection", "cautious"]
         context.log.info(
-            "only the documents changed since the last complete run: "
-            f"--exclude {SEEDS_SELECTOR} --indirect-selection cautious"
+            f"only the documents changed since the last complete run: --exclude {SEEDS_SELECTOR} "
+            "--indirect-selection cautious"
         )
     # raise_on_error=False: a failed model or test must not lose the events of the nodes that were
     # built; the step fails after they are recorded (below), so nothing downstream publishes.
-    with warehouse.dbt_environment():
+    with warehouse.dbt_environment(), _without_observation_notices():
         invocation = dbt.cli(
             args, context=context, raise_on_error=False, target_path=invocation_target("build")
         )
-    events = list(invocation.stream())
+        events = _tests_summed_per_asset(list(invocation.stream()))
     # Row counts and a preview for the UI, read once dbt has released the file (dagster-dbt's own
     # fetch_row_counts would open the warehouse while dbt still holds DuckDB's lock).
     docs = settings.resolved().reports_dir / "dbt-docs" / "index.html"
@@ -159,28 +169,64 @@ def warehouse_dbt_assets(
 
 
 FAILED_STATUSES = ("error", "fail", "runtime error")
+# dagster-dbt logs this warning for each test that is not an asset check (`dbt_cli_event.py`).
+OBSERVATION_NOTICE = "Logging an `AssetObservation` instead of an `AssetCheckResult`"
+
+
+class _DropObservationNotices(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(OBSERVATION_NOTICE)
+
+
+@contextmanager
+def _without_observation_notices():
+    """The tests that guard the build (not asset checks: `get_asset_check_spec`) are meant to be
+    observations; dagster-dbt warns for each of them that it is one, a hundred events a run. Its
+    logger is Dagster's (`get_dagster_logger()`), shared by the other libraries: only that notice
+    is dropped."""
+    logger = logging.getLogger(dg.get_dagster_logger().name)
+    notice = _DropObservationNotices()
+    logger.addFilter(notice)
+    try:
+        yield
+    finally:
+        logger.removeFilter(notice)
+
+
+def _tests_summed_per_asset(events: list) -> list:
+    """The observations dagster-dbt yields for the tests that are not asset checks, one per test
+    and per model it reads (118 events a run, each a write to the event log), summed into one
+    observation per asset: how many tests read it, and the name and status of each that did not
+    pass. The other events as they come. run_results.json keeps every test's own result."""
+    summed: dict[dg.AssetKey, dict] = {}
+    kept = []
+    for event in events:
+        unique_id = event.metadata.get("unique_id") if isinstance(event, dg.AssetObservation) else None
+        if unique_id is None or not str(unique_id.value).startswith("test."):
+            kept.append(event)
+            continue
+        entry = summed.setdefault(event.asset_key, {"tests": 0, "not_passed": {}})
+        entry["tests"] += 1
+        status = event.metadata.get("status")
+        if status is not None and status.value != "pass":
+            entry["not_passed"][str(unique_id.value)] = status.value
+    for key, entry in summed.items():
+        kept.append(
+            dg.AssetObservation(
+                asset_key=key,
+                description=f"dbt tests that read this asset: {entry['tests']}, "
+                f"not passed: {len(entry['not_passed'])}",
+                metadata={
+                    "dbt_tests": entry["tests"],
+                    "dbt_tests_not_passed": dg.MetadataValue.json(entry["not_passed"]),
+                },
+            )
+        )
+    return kept
+
+
 # The seeds and the tests declared beside them (seeds/_seeds.yml).
 SEEDS_SELECTOR = "path:seeds"
-
-
-def _only_documents_changed(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> bool:
-    """raw_sources, in this run, found that only the documents changed since the last complete run
-    (not the dbt project, not the code), and every seed is still in the warehouse."""
-    event = context.instance.get_latest_materialization_event(dg.AssetKey(["raw", "source_document"]))
-    if event is None or event.run_id != context.run.run_id or event.asset_materialization is None:
-        return False  # raw_sources did not run in this run: build what the run selected
-    scope = event.asset_materialization.metadata.get(DBT_BUILD)
-    if scope is None or scope.value != DOWNSTREAM_OF_SOURCES:
-        return False
-    with warehouse.get_connection(read_only=True) as con:
-        present = {
-            r[0]
-            for r in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'reference'"
-            ).fetchall()
-        }
-    # The seeds are the assets of schema `reference` (WarehouseTranslator's keys).
-    return {key.path[1] for key in warehouse_dbt_assets.keys if key.path[0] == "reference"} <= present
 
 
 def build_failure(invocation) -> dg.Failure:

@@ -1,9 +1,8 @@
 """Ingestion: every source file of RAW_DIR into the `raw` schema, with lineage to file and line.
 
-`raw_sources` also decides whether the run has anything to do: when the fingerprint of what the
-outputs are built from (`orchestration/lib/fingerprint.py`) equals that of the last complete run,
-and every output is still there, its five assets are not materialized (they are `skippable`), so
-Dagster skips every step downstream (dbt, the GX checks, publishing, the reports).
+Whether a run is needed at all is decided before it starts, by its launcher
+(`orchestration/defs/run_plan.py`). `raw_sources` loads what its config names and records the
+fingerprint of what this run builds from (`raw.run_fingerprint`, completed by the last asset).
 """
 
 import dagster as dg
@@ -12,7 +11,7 @@ from orchestration.defs.metadata import table_metadata
 from orchestration.defs.resources import WAREHOUSE_POOL, SettingsResource, WarehouseResource
 from orchestration.lib import fingerprint
 from orchestration.lib.ingest.loader import IngestReport, ingest
-from orchestration.lib.settings import PROJECT_DIR, Settings
+from orchestration.lib.settings import PROJECT_DIR
 
 OWNER = "team:data-engineering"
 RAW_TABLES = {
@@ -35,61 +34,10 @@ RAW_TABLES = {
 
 
 class IngestConfig(dg.Config):
-    """`only`: relative paths under RAW_DIR to (re)load, for a run started by the sensor for one
-    document; empty means every file (and files gone from RAW_DIR are removed). `force`: do the
-    work even when nothing changed since the last complete run."""
+    """`only`: relative paths under RAW_DIR to (re)load, for a run started by the sensor for some
+    documents; empty means every file (and files gone from RAW_DIR are removed)."""
 
     only: list[str] = []  # noqa: RUF012 (pydantic copies defaults)
-    force: bool = False
-
-
-# The observation that tells the run (and `make run`) it has nothing to do.
-UP_TO_DATE = "up_to_date"
-# What the dbt build of this run covers (metadata of raw/source_document, read by the dbt step):
-# when only the documents changed since the last complete run, the seeds and their tests, which
-# that run built from the same files, are not built again.
-DBT_BUILD = "dbt_build"
-DOWNSTREAM_OF_SOURCES, EVERYTHING = "downstream_of_sources", "everything"
-
-
-def reasons_to_run(
-    context: dg.AssetExecutionContext,
-    config: IngestConfig,
-    report: IngestReport,
-    current: fingerprint.Fingerprint,
-    record: fingerprint.Record | None,
-    settings: Settings,
-) -> tuple[list[str], str]:
-    """Why this run must rebuild what is downstream of ingestion (none when it is up to date), and
-    what its dbt build covers."""
-    if config.force:
-        return ["forced"], EVERYTHING
-    if record is None:
-        return ["no complete run recorded in this warehouse"], EVERYTHING
-    reasons = []
-    changed = fingerprint.changed_parts(record, current)
-    if changed:
-        reasons.append("changed since run " + record.run_id[:8] + ": " + ", ".join(changed))
-    if report.loaded or report.removed:  # the fingerprint says so too; belt and braces
-        reasons.append(f"documents loaded {report.loaded}, removed {report.removed}")
-    missing = [
-        f"{name} ({path})" for name, path in fingerprint.outputs(settings).items() if not path.exists()
-    ]
-    if missing:
-        reasons.append("missing: " + ", ".join(missing))
-    # A run of some of the assets (from the UI) since the last complete run: what it rebuilt may
-    # not match the recorded fingerprint any more.
-    keys = context.job_def.asset_layer.selected_asset_keys
-    since = record.completed_at.timestamp() if record.completed_at else 0.0
-    later = sorted(
-        key.to_user_string()
-        for key, entry in context.instance.get_latest_materialization_events(keys).items()
-        if entry is not None and entry.run_id != record.run_id and entry.timestamp > since
-    )
-    if later:
-        reasons.append(f"materialized by another run since run {record.run_id[:8]}: {', '.join(later[:5])}")
-    same_project = not later and not {"dbt_project", "code"} & set(changed)
-    return reasons, DOWNSTREAM_OF_SOURCES if same_project else EVERYTHING
 
 
 @dg.multi_asset(
@@ -102,8 +50,6 @@ def reasons_to_run(
             owners=[OWNER],
             kinds={"python", "duckdb"},
             code_version=fingerprint.code_version()[:16],
-            # Not materialized when nothing changed: every step downstream is skipped.
-            skippable=True,
         )
         for table_name, description in RAW_TABLES.items()
     ],
@@ -135,11 +81,8 @@ def raw_sources(
     raw_dir = paths.raw_dir
     with warehouse.get_connection() as con:
         report = ingest(con, raw_dir, only=config.only or None)
-        current = fingerprint.compute(con, paths, warehouse.path)
-        record = fingerprint.last_complete(con)
-        reasons, dbt_build = reasons_to_run(context, config, report, current, record, paths)
-        if reasons:
-            fingerprint.begin(con, context.run.run_id, current)
+        current = fingerprint.compute(fingerprint.held_digest(con), paths, warehouse.path)
+        fingerprint.begin(con, context.run.run_id, current)
         status_counts = con.execute(
             "select value_status, count(*) from raw.indicator_cell group by all order by 2 desc"
         ).fetchall()
@@ -164,35 +107,9 @@ def raw_sources(
 
     n_unparsed = dict(status_counts).get("unparsed", 0)  # the listing below stops at 200
     _log_report(context, report)
-    fingerprint_metadata = {
-        "fingerprint": current.value,
-        "fingerprint_parts": dg.MetadataValue.json(dict(current.parts)),
-    }
-    if not reasons:
-        assert record is not None
-        context.log.info(
-            f"warehouse up to date: fingerprint {current.short} is that of run {record.run_id} "
-            f"(complete at {record.completed_at}); nothing downstream runs"
-        )
-        context.log_event(
-            dg.AssetObservation(
-                asset_key=["raw", "source_document"],
-                metadata={
-                    UP_TO_DATE: True,
-                    **fingerprint_metadata,
-                    "matched_run": record.run_id,
-                    "matched_run_completed_at": str(record.completed_at),
-                },
-            )
-        )
-    else:
-        context.log.info(f"fingerprint {current.short}; rebuilding: {'; '.join(reasons)}")
-        yield from _materializations(
-            report, counts, status_counts, documents, raw_dir, current, reasons, dbt_build
-        )
+    context.log.info(f"fingerprint {current.short}")
+    yield from _materializations(report, counts, status_counts, documents, raw_dir, current)
     rejected_rows = [(r.source_file, r.error_line, r.error, r.outcome) for r in report.rejected]
-    # The checks are evaluated on every run, on what the warehouse holds (materialized in this run,
-    # or by the last complete run when nothing changed).
     yield dg.AssetCheckResult(
         check_name="no_rejected_documents",
         asset_key=["raw", "rejected_document"],
@@ -223,7 +140,7 @@ def raw_sources(
     )
 
 
-def _materializations(report, counts, status_counts, documents, raw_dir, current, reasons, dbt_build):
+def _materializations(report, counts, status_counts, documents, raw_dir, current):
     documents_version = dg.DataVersion(current.parts["documents"][:16])
     yield dg.MaterializeResult(
         asset_key=["raw", "source_document"],
@@ -249,8 +166,6 @@ def _materializations(report, counts, status_counts, documents, raw_dir, current
             ),
             "fingerprint": current.value,
             "fingerprint_parts": dg.MetadataValue.json(dict(current.parts)),
-            "why_run": dg.MetadataValue.json(reasons),
-            DBT_BUILD: dbt_build,
         },
     )
     yield dg.MaterializeResult(
