@@ -10,6 +10,7 @@ index is always rendered).
 
 import hashlib
 import json
+import pickle
 from pathlib import Path
 
 from orchestration.lib.fingerprint import code_version
@@ -28,22 +29,26 @@ class PageCache:
             self.before = {}
         self.after: dict[str, str] = {}
         self.rendered = self.kept = 0
-        self._missions: dict[int, str] = {}
+        self._missions: dict[int, bytes] = {}
 
-    def _repr(self, value) -> str:
-        # A mission (its programmes and measures) is given to each of its pages and to its
-        # neighbours': its text is computed once.
+    def _bytes(self, value) -> bytes:
+        # Pickled, not repr'd: the same objects give the same bytes, five times faster. A mission
+        # (its programmes and measures) is given to each of its pages and to its neighbours': its
+        # bytes are computed once.
         if isinstance(value, Mission):
             if id(value) not in self._missions:
-                self._missions[id(value)] = repr(value)
+                self._missions[id(value)] = pickle.dumps(value, protocol=5)
             return self._missions[id(value)]
-        return repr(value)
+        return pickle.dumps(value, protocol=5)
 
     def unchanged(self, path: Path, template: str, context: dict) -> bool:
         """Whether `path`, as last written, already shows `context` through `template`: then it is
         kept; otherwise the caller renders it."""
-        shown = sorted((k, self._repr(v)) for k, v in context.items() if k != "footer")
-        digest = hashlib.sha256(repr((code_version(), template, shown)).encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(f"{code_version()}\0{template}".encode())
+        for name in sorted(context):
+            if name != "footer":
+                digest.update(f"\0{name}\0".encode() + self._bytes(context[name]))
+        digest = digest.hexdigest()
         self.after[path.name] = digest
         if self.before.get(path.name) == digest and path.exists():
             self.kept += 1
