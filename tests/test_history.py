@@ -159,6 +159,24 @@ def test_the_summary_reports_the_agreement_the_marts_give(marts, published):
     assert len(summary["history"]["disagreements"]) == disagreements
     md = (published / "reports" / "quality-summary.md").read_text(encoding="utf-8")
     assert f"**{agreeing} of {both}" in md
+    # the scorecard's count, which leaves out the measures no programme owns (and fallback targets:
+    # none both-assessed in the shipped sources), is named beside it
+    scorecard_both, scorecard_agreeing = one(
+        marts,
+        "select sum(both_assessed), sum(agreeing) from rpt_attainment_rate where grouping_level = 'year'",
+    )
+    unowned_both, unowned_agreeing = one(
+        marts,
+        "select count(*), count(*) filter (where agrees_with_official) from rpt_measure_attainment "
+        "where programme_code is null and not is_fallback_target "
+        "and verdict in ('met', 'improved', 'not_improved') and official_verdict in ('met', 'improved', 'not_improved')",
+    )
+    assert (scorecard_both + unowned_both, scorecard_agreeing + unowned_agreeing) == (both, agreeing)
+    assert summary["history"]["scorecard_agreement"] == {
+        "both_assessed": scorecard_both,
+        "agreeing": scorecard_agreeing,
+    }
+    assert f"{scorecard_agreeing} of {scorecard_both} over the years" in md
     # one page: at most 30 KB, its top items within the first screen (about 45 lines), no HTML
     # entity (markdown escapes instead), and every list it cuts links to the file that holds it all
     assert len(md.encode("utf-8")) <= 30_000

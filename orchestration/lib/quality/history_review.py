@@ -368,6 +368,16 @@ order by measures desc
 """
 
 
+# The scorecard's "same verdict / both assessed", summed over the years: it counts only the
+# measure-years a programme owns and leaves out verdicts against a fallback target
+# (rpt_attainment_rate), where the agreement above counts every measure-year both judge.
+_SCORECARD_AGREEMENT_SQL = """
+select coalesce(sum(both_assessed), 0) as both_assessed, coalesce(sum(agreeing), 0) as agreeing
+from marts.rpt_attainment_rate
+where grouping_level = 'year'
+"""
+
+
 def _has_history_models(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(
         con.execute(
@@ -403,6 +413,7 @@ def history_review(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             "agreeing": agreeing,
             "share": round(agreeing / both_n, 4) if both_n else None,
         },
+        "scorecard_agreement": dict_rows(con, _SCORECARD_AGREEMENT_SQL)[0],
         "disagreements": disagreements,
         "disagreement_kinds": [
             {"kind": k, "measure_years": n, "both_assessed": b}
