@@ -36,6 +36,9 @@ def _signatures(raw_dir: Path) -> dict[str, str]:
 
 
 SENSOR_NAME = "raw_dir_sensor"
+# A tick waits this long for a warehouse a run is writing, then requests a run that builds
+# everything (queued behind that run), rather than hold the daemon for the settings' timeout.
+PLAN_LOCK_TIMEOUT_S = 3.0
 # Tags the sensor daemon puts on the runs it creates (dagster/_core/storage/tags.py).
 RUN_KEY_TAG, SENSOR_NAME_TAG = "dagster/run_key", "dagster/sensor_name"
 NEVER_STARTED_S = 600  # a requested run that does not exist after this was never submitted
@@ -130,7 +133,7 @@ def raw_dir_sensor(context: dg.SensorEvaluationContext, settings: SettingsResour
         json.dumps([changed, removed, [current.get(p) for p in changed], state["failures"]]).encode()
     ).hexdigest()[:16]
     only = [] if removed else changed  # a removal needs the full scan that deletes rows
-    plan = plan_run(settings.resolved(), context.instance, only=only)
+    plan = plan_run(settings.resolved(), context.instance, only=only, lock_timeout_s=PLAN_LOCK_TIMEOUT_S)
     if plan.up_to_date:  # touched, same bytes: nothing to load or build
         state["done"].update({path: current[path] for path in changed})
         state.update(failures=0, failed_at=None)
@@ -166,7 +169,7 @@ def raw_dir_sensor(context: dg.SensorEvaluationContext, settings: SettingsResour
     ),
 )
 def daily_refresh(context: dg.ScheduleEvaluationContext, settings: SettingsResource):
-    plan = plan_run(settings.resolved(), context.instance)
+    plan = plan_run(settings.resolved(), context.instance, lock_timeout_s=PLAN_LOCK_TIMEOUT_S)
     if plan.up_to_date:
         return dg.SkipReason(f"up to date: fingerprint {plan.fingerprint.short} of run {plan.record.run_id}")
     return dg.RunRequest(run_config=plan.run_config(), tags=plan.tags())

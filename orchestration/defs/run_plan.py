@@ -64,9 +64,12 @@ def plan_run(
     *,
     force: bool = False,
     only: Iterable[str] = (),
+    lock_timeout_s: float | None = None,
 ) -> RunPlan:
     """The plan of the next run on `settings`' warehouse. `instance`: the Dagster instance whose
-    runs may have materialized some assets since the last complete run (none: not asked)."""
+    runs may have materialized some assets since the last complete run (none: not asked).
+    `lock_timeout_s`: how long to wait for a warehouse another process writes (default: the
+    settings'); past it, the plan is a run that builds everything, queued behind that writer."""
     current = fingerprint.compute(fingerprint.files_digest(settings.raw_dir), settings, settings.duckdb_path)
     only = sorted(only)
     if force:
@@ -74,7 +77,8 @@ def plan_run(
     record, seeds_present = None, set()
     if settings.duckdb_path.exists():
         try:
-            with connection(settings.duckdb_path, read_only=True, timeout_s=settings.lock_timeout_s) as con:
+            timeout_s = settings.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
+            with connection(settings.duckdb_path, read_only=True, timeout_s=timeout_s) as con:
                 record = fingerprint.last_complete(con)
                 seeds_present = {
                     r[0]
@@ -83,7 +87,8 @@ def plan_run(
                     ).fetchall()
                 }
         except WarehouseLockedError as exc:
-            return RunPlan(current, None, [f"the warehouse could not be read ({exc})"], EVERYTHING, only)
+            why = f"the warehouse could not be read within {timeout_s:.0f} s ({exc})"
+            return RunPlan(current, None, [why], EVERYTHING, only)
     if record is None:
         return RunPlan(current, None, ["no complete run recorded in this warehouse"], EVERYTHING, only)
 
