@@ -114,6 +114,18 @@ def _nothing_written_into_the_repository(tmp_path_factory) -> Iterator[None]:
     assert not changed, f"the tests wrote into the repository: {changed[:20]}"
 
 
+@pytest.fixture(autouse=True)
+def _no_disposed_instance_left_current() -> Iterator[None]:
+    """`with DagsterInstance…` sets a context variable (the instance's definitions-state storage)
+    that its `__exit__` does not reset: a later load of the definitions in the same process would
+    reach the disposed instance (`undefined DagsterInstance weakref`). Each test starts with none and
+    leaves none (tests/test_private_apis.py names this private API)."""
+    from dagster._core.storage.defs_state.base import set_defs_state_storage
+
+    with set_defs_state_storage(None):
+        yield
+
+
 # --- sources ---------------------------------------------------------------------------------------
 
 

@@ -28,9 +28,15 @@ def _stand_in():
 
 @pytest.fixture
 def instance(tmp_path):
-    """A real instance in a temporary DAGSTER_HOME (a schedule's context needs one it can refer to)."""
-    with dg.DagsterInstance.local_temp(str(tmp_path)) as instance:
+    """A real instance in a temporary DAGSTER_HOME (a schedule's context needs one it can refer to).
+    Not entered as a context manager: `DagsterInstance.__enter__` sets a context variable (its
+    definitions-state storage) that `__exit__` does not reset, and the test process's next load of
+    the definitions would then reach the disposed instance."""
+    instance = dg.DagsterInstance.local_temp(str(tmp_path))
+    try:
         yield instance
+    finally:
+        instance.dispose()
 
 
 def _evaluate(instance, cursor: str | None):

@@ -11,6 +11,11 @@ Where each is used, and why a public API does not serve:
   methods: `make run` has no daemon, whose run monitoring would free the slots of a killed run.
 - `make run` quiets the logger `dagster._core.execution.plan.active` (a warning per step after a
   skipped blocking check) and reads a `dg.Failure`'s message without its class path.
+- The dbt step (orchestration/defs/dbt/assets.py) drops dagster-dbt's warning for each dbt test that
+  is not a check, by its text on Dagster's logger, and sums those tests' observations per asset by
+  their `unique_id` metadata: no setting turns the notice off.
+- The tests (conftest.py) reset the current definitions-state storage after each test:
+  `DagsterInstance.__exit__` leaves it set to the disposed instance's.
 """
 
 import importlib.util
@@ -56,3 +61,21 @@ def test_the_logger_and_the_failure_class_path_make_run_relies_on_exist():
         f"{type(failure).__module__}.{type(failure).__qualname__}"
         == "dagster._core.definitions.events.Failure"
     )
+
+
+def test_dagster_dbt_still_logs_its_notice_on_dagsters_logger_with_the_tests_unique_id():
+    from dagster_dbt.core import dbt_cli_event
+
+    from orchestration.defs.dbt.assets import OBSERVATION_NOTICE
+
+    source = inspect.getsource(dbt_cli_event)
+    assert OBSERVATION_NOTICE in source, "dagster-dbt's notice for a test that is not a check changed"
+    assert dbt_cli_event.logger is dg.get_dagster_logger(), "dagster-dbt logs on another logger"
+    assert '"unique_id": self._unique_id' in inspect.getsource(dbt_cli_event.DbtCliEventMessage)
+
+
+def test_the_definitions_state_storage_context_variable_is_still_there():
+    from dagster._core.storage.defs_state.base import DefsStateStorage, set_defs_state_storage
+
+    with set_defs_state_storage(None):
+        assert DefsStateStorage.get() is None
