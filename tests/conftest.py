@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -179,6 +180,28 @@ def relabelled_rap(data: bytes, delta: int) -> bytes:
     ]
     assert shifted != names
     return ";".join(shifted).encode("cp1252") + b"\r\n" + body
+
+
+@contextmanager
+def warehouse_held(path: Path) -> Iterator[subprocess.Popen]:
+    """Another process holding `path` open read-write (DuckDB's lock: readers refused too) for as
+    long as the block runs; yields that process."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); time.sleep(600)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 # --- the job, for real -----------------------------------------------------------------------------

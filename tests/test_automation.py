@@ -11,7 +11,7 @@ import pytest
 from orchestration.defs import automation
 from orchestration.defs.automation import daily_refresh, raw_dir_sensor
 
-from .conftest import SEED_FILE
+from .conftest import SEED_FILE, warehouse_held
 
 
 @dg.op(config_schema={"fail": bool})
@@ -224,30 +224,13 @@ def test_on_an_up_to_date_warehouse_neither_the_schedule_nor_a_touched_file_star
 def test_a_tick_on_a_warehouse_being_written_requests_a_whole_run_at_once(tmp_path, instance):
     """A run holds the warehouse: the schedule's tick waits PLAN_LOCK_TIMEOUT_S (3 s) for it, not
     the settings' 30 s, then requests a run that builds everything, saying why."""
-    import subprocess
-    import sys
-
     from orchestration.defs.resources import SettingsResource
 
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); time.sleep(60)",
-            str(data_dir / "warehouse.duckdb"),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "ok"
-        settings = SettingsResource(raw_dir=str(SEED_FILE.parents[2]), data_dir=str(data_dir))
-        context = dg.build_schedule_context(instance=instance, resources={"settings": settings})
+    settings = SettingsResource(raw_dir=str(SEED_FILE.parents[2]), data_dir=str(data_dir))
+    context = dg.build_schedule_context(instance=instance, resources={"settings": settings})
+    with warehouse_held(data_dir / "warehouse.duckdb"):
         [request] = daily_refresh.evaluate_tick(context).run_requests
-    finally:
-        holder.kill()
-        holder.wait()
     assert request.tags["orchestration/why"].startswith("the warehouse could not be read within 3 s (")
     assert request.run_config["ops"]["warehouse_dbt_assets"] == {"config": {"scope": "everything"}}

@@ -6,11 +6,10 @@ one copy of the small run; a changed dbt project too: its broken model comes wit
 
 import os
 import subprocess
-import sys
 
 import pytest
 
-from .conftest import PROJECT_DIR
+from .conftest import PROJECT_DIR, warehouse_held
 
 pytestmark = pytest.mark.slow
 
@@ -56,16 +55,6 @@ def test_env_file_is_honoured_by_make_run(tmp_path):
     env_file.write_text(
         f"DATA_DIR={data_dir}\nDAGSTER_HOME={tmp_path / 'home'}\nDUCKDB_LOCK_TIMEOUT=2\n", encoding="utf-8"
     )
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); time.sleep(120)",
-            str(data_dir / "warehouse.duckdb"),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
     env = {
         **{
             k: v
@@ -74,8 +63,7 @@ def test_env_file_is_honoured_by_make_run(tmp_path):
         },
         "ENV_FILE": str(env_file),
     }
-    try:
-        assert holder.stdout.readline().strip() == "ok"
+    with warehouse_held(data_dir / "warehouse.duckdb") as holder:
         result = subprocess.run(
             ["make", "--no-print-directory", "run"],
             cwd=PROJECT_DIR,
@@ -84,9 +72,6 @@ def test_env_file_is_honoured_by_make_run(tmp_path):
             text=True,
             timeout=600,
         )
-    finally:
-        holder.kill()
-        holder.wait()
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert f"{data_dir / 'warehouse.duckdb'} is locked by process {holder.pid}" in output
