@@ -150,7 +150,7 @@ def _main(settings, force: bool = False) -> int:
         free_pool_slots_of_ended_runs(instance)
         plan = plan_run(settings, instance, force=force)
         if plan.up_to_date:
-            record = {"run_id": None, "job_name": None, "success": True, "up_to_date": True}
+            record = {"run_id": None, "job_name": None, "success": True}
             write_run_record(record, plan, settings.data_dir / "logs" / "last-run.json", started)
             return summarize_up_to_date(plan, settings, time.monotonic() - started)
         print("[2/3] loading the Dagster definitions …", flush=True)
@@ -160,7 +160,8 @@ def _main(settings, force: bool = False) -> int:
         from orchestration.defs.automation import refresh_job
 
         # The checks Dagster plans but a failed blocking check skips: it warns, for every step
-        # after them, that a blocking check emitted no result. The progress logger says it once.
+        # after them, that a blocking check emitted no result. The progress logger names each
+        # skipped step already.
         logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
         # The named job the schedule and the sensor run: the UI lists the run under its name.
         job = defs.resolve_job_def(refresh_job.name)
@@ -225,7 +226,6 @@ def run_summary(instance, result) -> dict:
         "run_id": result.run_id,
         "job_name": instance.get_run_by_id(result.run_id).job_name,
         "success": result.success,
-        "up_to_date": False,
         "steps": steps,
         "steps_skipped": sorted(e.step_key for e in result.get_step_skipped_events()),
         "ingest": ingest,
@@ -249,6 +249,7 @@ def write_run_record(record: dict, plan, path, started: float) -> None:
         "checks": {"passed": 0, "failed_error": 0, "failed_warn": 0},
         **record,
         "wall_s": round(time.monotonic() - started, 3),
+        "up_to_date": plan.up_to_date,
         "fingerprint": plan.fingerprint.value,
         "why_run": plan.reasons,
         "dbt_scope": None if plan.up_to_date else plan.dbt_scope,

@@ -75,9 +75,9 @@ def plan_run(
     if force:
         return RunPlan(current, None, ["forced"], EVERYTHING, only)
     record, seeds_present = None, set()
+    timeout_s = settings.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
     if settings.duckdb_path.exists():
         try:
-            timeout_s = settings.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
             with connection(settings.duckdb_path, read_only=True, timeout_s=timeout_s) as con:
                 record = fingerprint.last_complete(con)
                 seeds_present = {

@@ -184,7 +184,7 @@ def _without_observation_notices():
     observations; dagster-dbt warns for each of them that it is one, a hundred events a run. Its
     logger is Dagster's (`get_dagster_logger()`), shared by the other libraries: only that notice
     is dropped."""
-    logger = logging.getLogger(dg.get_dagster_logger().name)
+    logger = dg.get_dagster_logger()
     notice = _DropObservationNotices()
     logger.addFilter(notice)
     try:

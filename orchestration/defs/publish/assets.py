@@ -148,8 +148,9 @@ def dbt_docs(
     description=(
         "The last step of a run: every output is built, so the fingerprint of what they were built "
         "from (documents, dbt project, expectations and exceptions, code; computed by raw_sources) "
-        "is recorded as complete in raw.run_fingerprint. The next launcher that finds the same fingerprint "
-        "(computed from the files) and every output in place starts no run (run_plan.py). Skipped itself when a step failed or a blocking check failed."
+        "is recorded as complete in raw.run_fingerprint. The next launcher that finds the same "
+        "fingerprint (computed from the files) and every output in place starts no run (run_plan.py). "
+        "Skipped itself when a step failed or a blocking check failed."
     ),
     pool=WAREHOUSE_POOL,
     code_version=CODE_VERSION,

@@ -4,8 +4,9 @@ A page's digest covers its template, the code (templates and views: `code_versio
 the template is given but the footer's publication stamp; `.pages.json`, beside the pages, keeps
 the digest of each page as last written. A page kept as it was says in its footer which publication
 it was rendered from, whose rows for it are the same. Rendering the pages is most of the
-scorecard's time, and one new document changes the pages of its programme and mission only (the
-index is always rendered).
+scorecard's time. A new document of a year already shown changes the pages of its programme and
+mission only; a new year adds a column to every page, which are then all rendered again (the index
+always is).
 """
 
 import hashlib

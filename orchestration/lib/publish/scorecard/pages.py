@@ -6,8 +6,8 @@ trajectory flags, chart) and of a page's objectives and indicators, and `render_
 writes `index.html`, one page per programme and one page per mission, the CSV file of every table
 they show (`tables.py`) and the filters' script `scorecard.js`, and removes the pages and CSV files
 of programmes or missions that are gone. A programme or mission page whose content did not change
-since the last rendering is not rendered again (`page_cache.py`). Texts from the sources reach the templates as plain
-strings: the templates escape them, attribute values included.
+since the last rendering is not rendered again (`page_cache.py`). Texts from the sources reach the
+templates as plain strings: the templates escape them, attribute values included.
 """
 
 from collections import defaultdict
