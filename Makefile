@@ -65,16 +65,20 @@ SQLFLUFF := cd dbt_project && scratch=$$(mktemp -d) && DUCKDB_PATH=$$scratch/lin
   DBT_TARGET_PATH=$$scratch/target $(RUN) sqlfluff lint models --processes 2
 
 # Two pytest-xdist workers: one builds the session's shared `make run` while the other takes the
-# tests that need no run of the job (tests/conftest.py orders them). sqlfluff is `make lint`'s.
+# tests that need no run of the job (tests/conftest.py orders them). The tests that read one run of
+# their own go to one worker as a group (loadgroup); the groups keep conftest's order
+# (--no-loadscope-reorder: by default the largest group goes first, and both workers began by
+# waiting for the shared run). sqlfluff is `make lint`'s.
 TEST_WORKERS ?= 2
+DIST := -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 test: manifest browser
 	$(RUN) ruff check orchestration tests
-	$(RUN) pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
+	$(RUN) pytest $(DIST) --durations=15
 
 # The tests that run no part of the stack (no job, dbt, GX or Dagster run: not marked `slow`), the
 # property tests on a few examples each (tests/conftest.py: hypothesis profile `fast`).
 test-fast: manifest
-	$(RUN) pytest -m "not slow" -n $(TEST_WORKERS) --dist loadgroup --hypothesis-profile=fast --durations=10
+	$(RUN) pytest -m "not slow" $(DIST) --hypothesis-profile=fast --durations=10
 
 # A SQL shell on the published marts (MARTS_PATH, default DATA_DIR/marts.duckdb), read-only, from
 # Harlequin in the locked environment: its terminal IDE from a terminal; with SQL on stdin, its `hsql`

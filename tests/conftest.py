@@ -57,9 +57,13 @@ _STACK = ("published", "dbt_manifest", *_OWN_RUN)
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
-    """`make test` runs two pytest-xdist workers. The first test reads `published`, so one worker
-    starts the session's `make run` at once while the other takes the tests that need no run of the
-    job; the tests reading `published` come last, those that run the job again first among them.
+    """`make test` runs two pytest-xdist workers, each taking the next test, or the next group of
+    tests that share a run (`xdist_group`), in this order (the Makefile keeps it:
+    `--no-loadscope-reorder`). The first test reads `published`, so one worker starts the session's
+    `make run` at once while the other takes the first test that runs the job on sources of its own
+    (the longest, the fault chain). Then the groups and tests that run the job again on `published`
+    (the costliest after it: begun last, they ran alone at the end), then the other runs of the job,
+    then the tests that need none, then those that only read `published`.
     A test that needs a run of the stack is marked `slow`, whether its module says so or not."""
     for item in items:
         for name in _SHARED_RUNS:
@@ -72,12 +76,21 @@ def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
         return "published" in item.fixturenames
 
     def runs_the_job(item: pytest.Item) -> bool:
-        return any(name in item.fixturenames for name in _OWN_RUN)
+        return any(name in item.fixturenames for name in (*_OWN_RUN, *_SHARED_RUNS))
 
-    starter = [next((i for i in items if reads_published(i) and not runs_the_job(i)), None)]
-    rest = [i for i in items if i is not starter[0]]
-    rest.sort(key=lambda i: (reads_published(i), not runs_the_job(i)))  # stable: file order within
-    items[:] = [i for i in starter if i is not None] + rest
+    starter = next((i for i in items if reads_published(i) and not runs_the_job(i)), None)
+    lead = next((i for i in items if runs_the_job(i) and not reads_published(i)), None)
+
+    def rank(item: pytest.Item) -> int:
+        if item is starter:
+            return 0
+        if item is lead:
+            return 1
+        if runs_the_job(item):
+            return 2 if reads_published(item) else 3
+        return 5 if reads_published(item) else 4
+
+    items.sort(key=rank)  # stable: file order within a rank
 
 
 # --- the repository stays as it was ----------------------------------------------------------------
