@@ -3,10 +3,12 @@ publishing killed between building the new marts file and renaming it, a source 
 cut download, a dbt model that fails. After each, the published marts still open and hold the last
 good version, a BI reader left open keeps reading them, and the next normal run succeeds with no
 row duplicated or lost. Then cost follows the change: with nothing changed, `make run` starts no
-run; the cut file restored and one new document, the next run reads that one only and leaves the
-seeds out of its dbt build; a missing output makes the launcher plan the whole work. The scenarios run one after the
-other on one copy of the session's small run (`small_copy`: raw/pap/ alone, the last good version),
-each on what the one before left; the failing model on a copy of its own. A warehouse locked by
+run; the cut file restored and one new vintage with defects, the next run reads that one only,
+holds its bad cells and leaves the seeds out of its dbt build; a missing output makes the launcher
+plan the whole work; a steward's exception releases held cells without reading the file again. The
+scenarios run one after the other on one copy of the session's small run (`small_copy`: raw/pap/
+alone, the last good version), each on what the one before left; the failing model on a copy of
+its own. A warehouse locked by
 another process fails the run in bounded time, naming the holder: tests/test_up_to_date.py (the
 warehouse that .env names)."""
 
@@ -29,7 +31,6 @@ import pytest
 from .conftest import (
     CSV_FILE,
     PROJECT_DIR,
-    SEED_FILE,
     at_the_workers_path,
     job_env,
     make_run,
@@ -39,6 +40,7 @@ from .conftest import (
     truncate_with_garbage,
 )
 from .contract_numbers import PAP_CELLS, PAP_FCT_INDICATOR_VALUE_ROWS, PAP_FCT_INDICATOR_VALUE_TOTAL
+from .test_new_vintage import decisions_applied, held_queue_rows, holds, published_rap_2018, relabel_as_2018
 
 pytestmark = pytest.mark.slow
 
@@ -183,7 +185,7 @@ READER = textwrap.dedent(
 )
 
 
-def test_one_copy_through_no_change_kills_a_cut_download_a_new_document_and_a_missing_output(
+def test_one_copy_through_no_change_kills_a_cut_download_a_new_vintage_a_missing_output_and_an_exception(
     data_dir, raw_dir, tmp_path
 ):
     """The scenarios in turn on one copy: each would otherwise start from a copy of its own and
@@ -191,10 +193,11 @@ def test_one_copy_through_no_change_kills_a_cut_download_a_new_document_and_a_mi
     recorded, first_publication = _a_run_with_nothing_changed_skips(data_dir, raw_dir)
     _kill_9_in_dbt_and_in_publishing_then_a_normal_run_while_a_reader_reads(data_dir, raw_dir, tmp_path)
     _a_cut_download_keeps_the_last_good_version_in_the_published_marts(data_dir, raw_dir)
-    _the_cut_file_restored_and_a_new_document_are_read_and_built(
+    injected, screen = _the_cut_file_restored_and_a_new_vintage_are_read_and_built(
         data_dir, raw_dir, recorded, first_publication
     )
     _a_missing_output_makes_the_run_do_the_work(data_dir, raw_dir)
+    _an_exception_releases_the_held_cells_without_reading_the_file_again(data_dir, raw_dir, injected, screen)
 
 
 def _kill_9_in_dbt_and_in_publishing_then_a_normal_run_while_a_reader_reads(data_dir, raw_dir, tmp_path):
@@ -321,24 +324,22 @@ def _runs(data_dir: Path) -> list[str]:
         return [run.run_id for run in instance.get_runs()]
 
 
-def _the_cut_file_restored_and_a_new_document_are_read_and_built(
+def _the_cut_file_restored_and_a_new_vintage_are_read_and_built(
     data_dir: Path, raw_dir: Path, recorded: str, first_publication: str
-) -> None:
-    """The cut file back as it was (the version that stands) and one new document: the next run
-    reads the new file only (the final screen: `ingested` for it, `unchanged` for the documents an
-    earlier run loaded), loads it, and rebuilds and republishes everything downstream."""
+) -> tuple[dict[str, list[int]], str]:
+    """The cut file back as it was (the version that stands) and one new vintage with defects (RAP
+    2017 relabelled as RAP 2018, `test_new_vintage.relabel_as_2018`): the next run reads the new
+    file only (the final screen: `ingested` for it, `unchanged` for the documents an earlier run
+    loaded), loads it, holds its bad cells, and rebuilds and republishes everything downstream with
+    its good cells. Returns the injected defects' lines and the final screen."""
     shutil.copyfile(CSV_FILE, raw_dir / "pap" / "2025" / CSV_FILE.name)
-    new = raw_dir / "pap" / "2023" / "p352.txt"
-    new.parent.mkdir()
-    new.write_text(
-        SEED_FILE.read_text(encoding="utf-8").replace("annee#2024", "annee#2023"), encoding="utf-8"
-    )
+    injected = relabel_as_2018(raw_dir)
     result = make_run(data_dir, raw_dir)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert re.findall(r"^  (ingested|unchanged) +(\S+)", result.stdout, re.M) == [
-        ("ingested", "PAP-2023-P352"),
         ("unchanged", "PAP-2024-P352"),
         ("unchanged", "PAP-2025"),
+        ("ingested", "RAP-2018"),
     ]
     assert "up to date" not in result.stdout.split("=" * 78)[1]
     record = run_record(data_dir)
@@ -348,10 +349,14 @@ def _the_cut_file_restored_and_a_new_document_are_read_and_built(
     assert record["dbt_scope"] == "downstream_of_sources"
     assert record["ingest"]["documents_loaded"] == 1
     assert published_run_id(data_dir) != first_publication
+    facts, held_facts, _ = published_rap_2018(data_dir)
+    assert facts > 10_000 and held_facts >= 1  # its good cells published, its bad ones held
     with duckdb.connect(str(data_dir / "marts.duckdb"), read_only=True) as con:
-        assert con.execute(
-            "select count(*) from marts.dim_document where vintage_year = 2023"
-        ).fetchone() == (1,)
+        assert {r[0] for r in con.execute("select document_id from marts.dim_document").fetchall()} == {
+            "PAP-2024-P352",
+            "PAP-2025",
+            "RAP-2018",
+        }
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         [(fingerprint, run_id)] = con.execute(
             "select fingerprint, run_id from raw.run_fingerprint where completed_at is not null"
@@ -368,6 +373,7 @@ def _the_cut_file_restored_and_a_new_document_are_read_and_built(
     assert not [node for node in ran if node.startswith("seed.")]
     assert ran["test.lolf_performance.assert_every_unit_is_mapped"] == "pass"
     assert [n for n in ran if "value_kind__ref_ref_value_kind_" in n], sorted(ran)
+    return injected, result.stdout
 
 
 def _a_missing_output_makes_the_run_do_the_work(data_dir: Path, raw_dir: Path) -> None:
@@ -378,6 +384,50 @@ def _a_missing_output_makes_the_run_do_the_work(data_dir: Path, raw_dir: Path) -
     plan = _plan(data_dir, raw_dir)
     assert [r for r in plan.reasons if r.startswith("missing: scorecard")], plan.reasons
     assert plan.dbt_scope == "downstream_of_sources"  # the seeds in the warehouse are the recorded ones
+
+
+def _an_exception_releases_the_held_cells_without_reading_the_file_again(
+    data_dir: Path, raw_dir: Path, injected: dict[str, list[int]], screen: str
+) -> None:
+    """The new vintage's measure held for a % above 100: its cells are a pending row of the held
+    cells' queue; a reviewed exception (in the extra file QUALITY_EXTRA_EXCEPTIONS names) releases
+    them on the next run, without reading the file again, and the queue row is decided."""
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        loaded_at = con.execute(
+            "select ingested_at from raw.source_document where document_id = 'RAP-2018'"
+        ).fetchone()[0]
+        measure = con.execute(
+            "select coalesce(cast(sub_indicator_id as varchar), indicator_code || '#' || measure_position) "
+            f"from raw.indicator_cell where document_id = 'RAP-2018' and source_line = {injected['percent'][0]} "
+            "limit 1"
+        ).fetchone()[0]
+    queued = held_queue_rows(data_dir, measure, "percent_within_0_100")
+    assert [r["status"] for r in queued] == ["pending"]
+    exceptions = data_dir.parent / "steward-exceptions.csv"
+    exceptions.write_text(
+        "measure_key,rule,reason,reviewed_by,reviewed_on\n"
+        f"{measure},percent_within_0_100,test: a rate that can exceed 100,a steward,2026-12-02\n",
+        encoding="utf-8",
+    )
+    result = make_run(data_dir, raw_dir, {"QUALITY_EXTRA_EXCEPTIONS": str(exceptions)})
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert injected["percent"][0] not in holds(data_dir).get("percent_within_0_100", set())
+    # the queue row is decided, with who, when and why, and the final screen counts it
+    queued = held_queue_rows(data_dir, measure, "percent_within_0_100")
+    assert [(r["status"], r["reviewed_by"], r["reviewed_on"]) for r in queued] == [
+        ("decided", "a steward", "2026-12-02")
+    ]
+    assert decisions_applied(result.stdout) == decisions_applied(screen) + 1
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute(
+            "select ingested_at from raw.source_document where document_id = 'RAP-2018'"
+        ).fetchone() == (loaded_at,)
+    with duckdb.connect(str(data_dir / "marts.duckdb"), read_only=True) as con:
+        assert con.execute(
+            "select value_status, value_numeric from fct_indicator_value "
+            f"where document_id = 'RAP-2018' and source_line = {injected['percent'][0]} "
+            "and column_header = 'Réalisation 2018'"
+        ).fetchone() == ("numeric", 150)
 
 
 def _materialized(data_dir: Path, run_id: str) -> set[tuple[str, ...]]:

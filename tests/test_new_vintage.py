@@ -2,7 +2,9 @@
 headers rewritten, so the reader sees a genuine new vintage), with defects injected (a % above 100,
 negative amounts, a unit nobody mapped, a unit a unit rule maps), lands in one `make run`, cold and
 after a good run: its good cells reach the published marts, its bad cells are held with file and
-line, and a reviewed exception releases its cells on the next run without reading any file again."""
+line, and a reviewed exception releases its cells on the next run without reading any file again.
+Cold here; after a good run, with the exception, in the fault chain (tests/test_faults.py), which
+imports the helpers below."""
 
 import csv
 import json
@@ -13,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from .conftest import PROJECT_DIR, RAW_DIR, check_run, make_run, relabelled_rap, shared_run
+from .conftest import PROJECT_DIR, RAW_DIR, make_run, relabelled_rap, shared_run
 
 pytestmark = pytest.mark.slow
 
@@ -181,61 +183,3 @@ def decisions_applied(screen: str) -> int:
     match = re.search(r"steward decisions: ([\d,]+) applied", screen)
     assert match, screen[-2000:]
     return int(match[1].replace(",", ""))
-
-
-def test_after_a_good_run_the_new_vintage_lands_and_an_exception_releases_its_cells(small_copy):
-    data, raw = small_copy, small_copy.parent / "raw"
-    injected = relabel_as_2018(raw)
-    result = make_run(data, raw)
-    check_run(result, "`make run` with a new vintage after a good run")
-    assert "ingested  RAP-2018" in result.stdout
-    facts, held_facts, _ = published_rap_2018(data)
-    assert facts > 10_000 and held_facts >= 1
-    with duckdb.connect(str(data / "marts.duckdb"), read_only=True) as con:
-        assert {r[0] for r in con.execute("select document_id from dim_document").fetchall()} == {
-            "PAP-2024-P352",
-            "PAP-2025",
-            "RAP-2018",
-        }
-    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        loaded_at = con.execute(
-            "select ingested_at from raw.source_document where document_id = 'RAP-2018'"
-        ).fetchone()[0]
-        measure = con.execute(
-            "select coalesce(cast(sub_indicator_id as varchar), indicator_code || '#' || measure_position) "
-            f"from raw.indicator_cell where document_id = 'RAP-2018' and source_line = {injected['percent'][0]} "
-            "limit 1"
-        ).fetchone()[0]
-    # the measure's held cells are a pending row of the held cells' queue
-    queued = held_queue_rows(data, measure, "percent_within_0_100")
-    assert [r["status"] for r in queued] == ["pending"]
-    applied_before = decisions_applied(result.stdout)
-    # a reviewed exception releases the measure's cells on the next run, without reading the file again
-    exceptions = data.parent / "steward-exceptions.csv"
-    exceptions.write_text(
-        "measure_key,rule,reason,reviewed_by,reviewed_on\n"
-        f"{measure},percent_within_0_100,test: a rate that can exceed 100,a steward,2026-12-02\n",
-        encoding="utf-8",
-    )
-    result = make_run(data, raw, {"QUALITY_EXTRA_EXCEPTIONS": str(exceptions)})
-    check_run(result, "`make run` with an exception")
-    assert injected["percent"][0] not in holds(data).get("percent_within_0_100", set())
-    # the queue row is decided, with who, when and why, and the final screen counts it
-    queued = held_queue_rows(data, measure, "percent_within_0_100")
-    assert [(r["status"], r["reviewed_by"], r["reviewed_on"]) for r in queued] == [
-        ("decided", "a steward", "2026-12-02")
-    ]
-    assert decisions_applied(result.stdout) == applied_before + 1
-    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        assert (
-            con.execute(
-                "select ingested_at from raw.source_document where document_id = 'RAP-2018'"
-            ).fetchone()[0]
-            == loaded_at
-        )
-    with duckdb.connect(str(data / "marts.duckdb"), read_only=True) as con:
-        assert con.execute(
-            "select value_status, value_numeric from fct_indicator_value "
-            f"where document_id = 'RAP-2018' and source_line = {injected['percent'][0]} "
-            "and column_header = 'Réalisation 2018'"
-        ).fetchone() == ("numeric", 150)
