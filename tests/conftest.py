@@ -61,9 +61,10 @@ def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
     tests that share a run (`xdist_group`), in this order (the Makefile keeps it:
     `--no-loadscope-reorder`). The first test reads `published`, so one worker starts the session's
     `make run` at once while the other takes the first test that runs the job on sources of its own
-    (the longest, the fault chain). Then the groups and tests that run the job again on `published`
-    (the costliest after it: begun last, they ran alone at the end), then the other runs of the job,
-    then the tests that need none, then those that only read `published`.
+    (the first in file order, the fault chain: the longest). Then what builds on `published` at a
+    cost (the groups of `_SHARED_RUNS`, a run of the job again: begun last, they ran alone at the
+    end), then the other runs of the job, then the tests that need none, then those that only read
+    `published`.
     A test that needs a run of the stack is marked `slow`, whether its module says so or not."""
     for item in items:
         for name in _SHARED_RUNS:
