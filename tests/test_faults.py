@@ -8,9 +8,8 @@ holds its bad cells and leaves the seeds out of its dbt build; a missing output 
 plan the whole work; a steward's exception releases held cells without reading the file again. The
 scenarios run one after the other on one copy of the session's small run (`small_copy`: raw/pap/
 alone, the last good version), each on what the one before left; the failing model on a copy of
-its own. A warehouse locked by
-another process fails the run in bounded time, naming the holder: tests/test_up_to_date.py (the
-warehouse that .env names)."""
+its own. A warehouse locked by another process fails the run in bounded time, naming the holder:
+tests/test_up_to_date.py (the warehouse that .env names)."""
 
 import hashlib
 import json
@@ -32,6 +31,7 @@ from .conftest import (
     CSV_FILE,
     PROJECT_DIR,
     at_the_workers_path,
+    check_run,
     job_env,
     make_run,
     published_run_id,
@@ -335,7 +335,7 @@ def _the_cut_file_restored_and_a_new_vintage_are_read_and_built(
     shutil.copyfile(CSV_FILE, raw_dir / "pap" / "2025" / CSV_FILE.name)
     injected = relabel_as_2018(raw_dir)
     result = make_run(data_dir, raw_dir)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    check_run(result, "`make run` with the cut file restored and a new vintage")
     assert re.findall(r"^  (ingested|unchanged) +(\S+)", result.stdout, re.M) == [
         ("unchanged", "PAP-2024-P352"),
         ("unchanged", "PAP-2025"),
@@ -410,7 +410,7 @@ def _an_exception_releases_the_held_cells_without_reading_the_file_again(
         encoding="utf-8",
     )
     result = make_run(data_dir, raw_dir, {"QUALITY_EXTRA_EXCEPTIONS": str(exceptions)})
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    check_run(result, "`make run` with an exception")
     assert injected["percent"][0] not in holds(data_dir).get("percent_within_0_100", set())
     # the queue row is decided, with who, when and why, and the final screen counts it
     queued = held_queue_rows(data_dir, measure, "percent_within_0_100")
