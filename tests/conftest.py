@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -437,10 +438,26 @@ def chromium() -> Path:
 
 def browse(chromium: Path, user_data: Path, *args: str) -> subprocess.CompletedProcess:
     """Headless Chromium with the flags the screenshot tool uses (orchestration/tools/screenshots.py),
-    a profile of its own in `user_data`, on `args` (`--dump-dom URL`, `--screenshot=…`)."""
+    a profile of its own in `user_data`, on `args` (`--dump-dom URL`, `--screenshot=…`).
+
+    Now and then headless Chromium never exits, having written nothing (seen once in `make test`, a
+    screenshot of the filtered index while the other worker ran the job): after 120 s its process
+    group is killed (the renderers too) and it is run once more, on a fresh profile. A second hang
+    fails the test."""
     from orchestration.tools.screenshots import CHROMIUM_FLAGS
 
-    cmd = [str(chromium), *CHROMIUM_FLAGS, f"--user-data-dir={user_data}", *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
+    for profile in (user_data, user_data.with_name(f"{user_data.name}-again")):
+        cmd = [str(chromium), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args]
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        )
+        try:
+            out, err = proc.communicate(timeout=120)
+            break
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    else:
+        raise AssertionError(f"headless Chromium hung twice (120 s each): {cmd}")
+    assert proc.returncode == 0, err[-3000:]
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
